@@ -1,0 +1,55 @@
+"""Generate README.md from nbs/index.ipynb (stands in for `nbdev-readme`, which needs Quarto).
+
+    python tools/make_readme.py            # write README.md
+    python tools/make_readme.py --check    # exit 1 if README.md is out of date
+
+Markdown cells are copied verbatim. Code cells become ```python fences, minus their `#|` directive lines;
+cells marked `#| hide` are left out. Outputs are never included. tests/test_readme.py checks that the
+committed README.md equals what this script generates.
+"""
+from __future__ import annotations
+import json, re, sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK, README = ROOT/'nbs'/'index.ipynb', ROOT/'README.md'
+HEADER = '<!-- generated from nbs/index.ipynb by tools/make_readme.py: edit the notebook, not this file -->\n\n'
+_DIRECTIVE = re.compile(r'^\s*#\s*\|\s*(.*?)\s*$')
+
+def _source(cell) -> str:
+    s = cell.get('source', '')
+    return ''.join(s) if isinstance(s, list) else s
+
+def _directives(src:str) -> tuple[list[str], str]:
+    "The leading `#|` directives of a code cell and the code after them."
+    lines, dirs = src.splitlines(), []
+    while lines and _DIRECTIVE.match(lines[0]):
+        dirs.append(_DIRECTIVE.match(lines.pop(0)).group(1))
+    return dirs, '\n'.join(lines).strip('\n')
+
+def render(nb_path:Path|str=NOTEBOOK) -> str:
+    "The README text for notebook `nb_path`."
+    nb = json.loads(Path(nb_path).read_text(encoding='utf-8'))
+    parts = []
+    for cell in nb['cells']:
+        src = _source(cell)
+        if cell['cell_type'] == 'markdown':
+            if src.strip(): parts.append(src.strip('\n'))
+        elif cell['cell_type'] == 'code':
+            dirs, code = _directives(src)
+            if any(d.split(':')[0].split()[0] in ('hide', 'exporti', 'default_exp') for d in dirs if d) or not code.strip(): continue
+            parts.append(f"```python\n{code}\n```")
+    return HEADER + '\n\n'.join(parts) + '\n'
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    text = render()
+    if '--check' in argv:
+        ok = README.exists() and README.read_text(encoding='utf-8') == text
+        if not ok: print('README.md is out of date: run `python tools/make_readme.py`', file=sys.stderr)
+        return 0 if ok else 1
+    README.write_text(text, encoding='utf-8')
+    print(f'wrote {README.relative_to(ROOT)}')
+    return 0
+
+if __name__ == '__main__': sys.exit(main())
