@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_models.ipynb #13ef1222
 from __future__ import annotations
-import contextlib, math
+import contextlib, inspect, math
 from typing import Sequence
 import torch
 from torch import nn
@@ -117,7 +117,7 @@ class PoseHeatmapNet(nn.Module):
                 if m.bias is not None: nn.init.zeros_(m.bias)
         self.num_joints, self.stride = num_joints, self.trunk.stride // 2**num_deconv
         if self.stride < 1: raise ConfigError(f"{num_deconv} deconvs upsample past the input resolution (trunk stride {self.trunk.stride})")
-        self.tap_channels = [*self.trunk.channels, cin]
+        self.tap_channels = list(self.trunk.channels)
         self.embedding_dim = self.trunk.channels[-1]
 
     def heatmap_size(self, input_hw:tuple[int, int]) -> tuple[int, int]:
@@ -127,7 +127,8 @@ class PoseHeatmapNet(nn.Module):
     def forward(self, x) -> dict:
         feats = self.trunk(x)
         d = self.deconv(feats[-1])
-        return {'out': self.final(self.drop(d)), 'taps': [*map(gap, feats), gap(d)], 'embedding': gap(feats[-1])}
+        taps = [*map(gap, feats)]
+        return {'out': self.final(self.drop(d)), 'taps': taps, 'embedding': taps[-1]}
 
 # %% ../nbs/04_models.ipynb #50c68848
 class DeepPriorNet(nn.Module):
@@ -240,7 +241,7 @@ def paper_shapes(name:str, # model name (see `build_model`)
     n = _model_name(name)
     shape = tuple(input_shape or MODEL_INPUTS[n][size])
     kw = dict(overrides)
-    if n in ('pose', 'hand', 'classifier'): kw.setdefault('in_channels', shape[0])
+    if 'in_channels' in inspect.signature(MODELS[n]).parameters: kw.setdefault('in_channels', shape[0])
     with torch.device('meta'): model = build_model(n, size, **kw)
     acts = []
     def hook(mod, inp, out):

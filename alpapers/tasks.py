@@ -100,7 +100,7 @@ class TorchTask(Task):
         self.model.eval()
         if aux is not None: aux.module.eval()
         return dict(n=len(idx), epochs=h['epochs_run'], loss=h['loss'][-1] if h['loss'] else math.nan,
-                    aux_loss=h['aux_loss'][-1] if h['aux_loss'] else None, time_s=round(h['time_s'], 3))
+                    aux_loss=h['aux_loss'][-1] if h['aux_loss'] else None)
 
     @torch.no_grad()
     def _run(self, images:torch.Tensor, targets:dict|None, stochastic:bool=False, batch_size:int|None=None) -> dict:
@@ -227,12 +227,12 @@ class HandPoseTask(TorchTask):
     model_name, name, metric, higher_is_better = 'hand', 'hand', 'mean_error_mm', False
     def __init__(self, train:Dataset, # depth images (N,1,S,S), keypoints (N,J,3) as (u, v, d mm); the pool
                  test:Dataset, # the held-out split
-                 *, cube_mm:float=250.0, # side of the metric crop cube (ICVL 250, NYU 300)
+                 *, cube_mm:float|None=None, # side of the metric crop cube (default: meta['cube_mm'], else 250 as for ICVL; NYU 300)
                  batch_size:int=32, **kw):
         for ds in (train, test):
             kp = ds.targets.get('keypoints')
             if kp is None or kp.shape[-1] != 3: raise ConfigError(f"dataset {ds.name!r} needs 'keypoints' (N,J,3) (u, v, d); has {sorted(ds.targets)}")
-        self.cube_mm, self.num_joints = float(cube_mm), int(train.targets['keypoints'].shape[1])
+        self.cube_mm, self.num_joints = float(cube_mm or train.meta.get('cube_mm') or 250.0), int(train.targets['keypoints'].shape[1])
         self._center = None
         kw.setdefault('name', f"hand-{train.name}")
         super().__init__(train, test, batch_size=batch_size, **kw)
