@@ -11,7 +11,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from .core import ConfigError, derive_seed, get_device
-from .data import Dataset
+from .data import Dataset, load_dataset
 from .active import Task
 from .models import build_model, decode_heatmaps, encode_heatmaps, enable_mc_dropout
 from .train import fit as fit_model, batch_indices
@@ -27,6 +27,13 @@ def _idx(idx, n:int) -> torch.Tensor:
     a = a.astype(np.int64)
     if a.size and (a.min() < 0 or a.max() >= n): raise ConfigError(f"indices out of range 0..{n-1}")
     return torch.from_numpy(a)
+
+def _register_all():
+    "Import the modules that register datasets (real loaders, synthetic benchmarks), where present."
+    import importlib
+    for m in ('alpapers.real', 'alpapers.synthetic', 'alpapers.crowd'):
+        try: importlib.import_module(m)
+        except ImportError: pass
 
 def _rows(t, idx):
     return {k: v[idx] for k, v in t.items()}
@@ -69,6 +76,21 @@ class TorchTask(Task):
     def summarise(self, out:dict, targets:dict|None) -> dict: raise NotImplementedError
     def score(self, summary:dict) -> dict: raise NotImplementedError
     def init_model(self, model:nn.Module, labeled:torch.Tensor) -> None: pass
+
+    @classmethod
+    def from_dataset(cls, name:str, # a registered dataset (real files when present, else its synthetic stand-in)
+                     n_train:int|None=None, # pool size (None: the whole split)
+                     n_test:int|None=None, # held-out size (None: the whole split)
+                     seed:int=0, # dataset seed
+                     root=None, # data root (default: settings' data_root)
+                     data_kw:Mapping|None=None, # builder options, e.g. size=
+                     **kw):
+        "A task on the registered dataset `name`: its 'train' split is the pool, its 'test' split is scored."
+        _register_all()
+        dk = dict(data_kw or {})
+        tr = load_dataset(name, 'train', root=root, n=n_train, seed=seed, **dk)
+        te = load_dataset(name, 'test', root=root, n=n_test, seed=seed, **dk)
+        return cls(tr, te, **kw)
 
     # -- the Task interface --------------------------------------------------------------------------------------
     def new_model(self, seed:int=0) -> nn.Module:
