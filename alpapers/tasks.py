@@ -16,9 +16,10 @@ from .active import Task
 from .models import build_model, decode_heatmaps, encode_heatmaps, enable_mc_dropout
 from .train import fit as fit_model, batch_indices
 from . import metrics
+from .skeletons import get_skeleton
 
 # %% auto #0
-__all__ = ['TorchTask', 'PoseTask', 'ClassificationTask', 'HandPoseTask']
+__all__ = ['TorchTask', 'flip_augment', 'PoseTask', 'ClassificationTask', 'HandPoseTask']
 
 # %% ../nbs/06a_tasks.ipynb #abcc2912
 def _idx(idx, n:int) -> torch.Tensor:
@@ -169,6 +170,24 @@ class _EvalMode:
     def __exit__(self, *a): return False
 
 # %% ../nbs/06a_tasks.ipynb #b7464428
+def flip_augment(skeleton:str, # the keypoint layout (for the left/right swap)
+                 p:float=0.5 # probability of flipping each image
+                ) -> Callable:
+    "An `augment(images, targets)` for `fit`: mirror a random subset of the batch and its keypoints/visibility."
+    sk = get_skeleton(skeleton); perm = list(sk.flip_perm)
+    def augment(x, y):
+        f = torch.rand(len(x)) < p
+        if not f.any(): return x, y
+        f = f.to(x.device)
+        x = torch.where(f[:, None, None, None], x.flip(-1), x)
+        y = dict(y)
+        kp = y['keypoints']
+        flipped = kp[:, perm].clone(); flipped[..., 0] = (x.shape[-1] - 1) - flipped[..., 0]
+        y['keypoints'] = torch.where(f[:, None, None], flipped, kp)
+        if 'visible' in y: y['visible'] = torch.where(f[:, None], y['visible'][:, perm], y['visible'])
+        return x, y
+    return augment
+
 class PoseTask(TorchTask):
     "2D human pose with a heatmap network; metric PCK(h) at `alpha` of the test `ref_length`."
     model_name, name, higher_is_better = 'pose', 'pose', True
@@ -177,6 +196,8 @@ class PoseTask(TorchTask):
                  *, sigma:float=2.0, # target Gaussian width in heatmap pixels
                  alpha:float=0.5, # PCK threshold as a fraction of ref_length
                  metric:str|None=None, # metric name (default 'pckh@{alpha}')
+                 exclude:tuple|None=None, # joint names left out of the metric's mean (default: pelvis, thorax for PCKh)
+                 flip:bool=False, # random horizontal flips in training (needs meta['skeleton'])
                  batch_size:int=16, **kw):
         for ds in (train, test):
             if 'keypoints' not in ds.targets: raise ConfigError(f"dataset {ds.name!r} has no 'keypoints' target; has {sorted(ds.targets)}")
@@ -186,6 +207,15 @@ class PoseTask(TorchTask):
         self.num_joints = int(train.targets['keypoints'].shape[1])
         self.input_hw = tuple(train.images.shape[-2:])
         kw.setdefault('name', f"pose-{train.name}")
+        sk = test.meta.get('skeleton')
+        if flip:
+            if not train.meta.get('skeleton'): raise ConfigError(f"flip=True needs the dataset's meta['skeleton'] (for the left/right swap)")
+            if kw.get('augment') is not None: raise ConfigError('give either flip=True or augment=, not both')
+            kw['augment'] = flip_augment(train.meta['skeleton'])
+        if exclude is None: exclude = [n for n in ('pelvis', 'thorax') if sk and n in get_skeleton(sk).joints] if self.metric.startswith('pckh') else []
+        if exclude and not sk: raise ConfigError('exclude needs the test dataset\'s meta[\'skeleton\'] to name joints')
+        ex = {get_skeleton(sk).index(n) for n in exclude}
+        self.score_joints = [j for j in range(self.num_joints) if j not in ex]
         super().__init__(train, test, batch_size=batch_size, **kw)
         self.stride = self._model().stride
         self.heatmap_hw = self._model().heatmap_size(self.input_hw)
@@ -214,9 +244,10 @@ class PoseTask(TorchTask):
 
     def score(self, s):
         t = self.test_targets
-        r = metrics.pck(s['coords'], t['keypoints'], t['ref_length'], alpha=self.alpha, visible=t['visible'])
+        r = metrics.pck(s['coords'], t['keypoints'], t['ref_length'], alpha=self.alpha, visible=t['visible'], joints=self.score_joints)
         err = (s['coords'] - t['keypoints']).norm(dim=-1)[t['visible']]
-        return {self.metric: r['mean'], 'mean_error_px': float(err.mean()) if err.numel() else math.nan}
+        return {self.metric: r['mean'], 'pck_all': float(r['correct'].sum()/r['valid'].sum().clamp_min(1)),
+                'mean_error_px': float(err.mean()) if err.numel() else math.nan}
 
 # %% ../nbs/06a_tasks.ipynb #fa6e21d0
 class ClassificationTask(TorchTask):
