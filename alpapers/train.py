@@ -113,6 +113,7 @@ def fit(model:nn.Module, # returns a dict with 'out' (and 'taps' when `aux` is u
     if drop_last is None: drop_last = aux is not None
     bs = min(batch_size, n)
     if aux is not None and bs % 2: bs = max(bs - 1, 2)
+    if drop_last and n < bs: raise ConfigError(f"{n} sample(s) make no full batch of {bs} (an auxiliary learner needs pairs: at least 2 samples)")
     gen = torch.Generator().manual_seed(int(seed))
     torch.manual_seed(int(seed))
     hist = dict(loss=[], aux_loss=[], lr=[], val=[], epochs_run=0, best_epoch=None, stopped_early=False, n=n, batch_size=bs)
