@@ -89,58 +89,58 @@ def _start(root, run_id, delay=0.0, warm=False, kill_at=-1):
                             env={**os.environ, 'OMP_NUM_THREADS': '1'})
 
 
-def _finish(proc, timeout=60):
-    out, err = proc.communicate(timeout=timeout)
-    assert proc.returncode == 0, f"run failed ({proc.returncode}):\n{err[-3000:]}"
-
-
 def _run_dir(root, run_id): return Path(root)/'test'/'resume'/'smoke'/run_id
 
 
 def _records(root, run_id): return read_jsonl(_run_dir(root, run_id)/'records.jsonl')
 
 
+# name: (warm start, seconds to wait after the first checkpoint before SIGKILL, or None: the run kills itself
+# between the record of cycle 2 and its checkpoint)
+SCENARIOS = {'cold-at-ckpt': (False, 0.0), 'cold-later': (False, 0.17), 'warm-later': (True, 0.09), 'torn': (False, None)}
+
+
 @pytest.fixture(scope='module')
-def reference(tmp_path_factory):
-    "Uninterrupted runs (cold and warm start), run in parallel."
-    root = tmp_path_factory.mktemp('ref')
-    procs = {w: _start(root, f'ref{int(w)}', warm=w) for w in (False, True)}
-    for p in procs.values(): _finish(p)
-    refs = {w: strip_timings(_records(root, f'ref{int(w)}')) for w in (False, True)}
-    for r in refs.values():
+def outcome(tmp_path_factory):
+    "Reference runs in-process; every scenario killed and resumed in subprocesses, all scenarios concurrently."
+    root = tmp_path_factory.mktemp('resume')
+    refs = {w: strip_timings(make_loop(root, f'ref{int(w)}', warm_start=w).run()) for w in (False, True)}
+    procs = {n: _start(root, n, delay=0.12, warm=w, kill_at=3 if d is None else -1) for n, (w, d) in SCENARIOS.items()}
+    seen, t_end = {}, time.time() + 45
+    while any(p.poll() is None for p in procs.values()):
+        assert time.time() < t_end, 'runs did not reach their checkpoints in time'
+        for n, p in procs.items():
+            delay = SCENARIOS[n][1]
+            if delay is None or p.poll() is not None: continue
+            if n not in seen and (_run_dir(root, n)/'active'/'margin-seed3.pt').exists(): seen[n] = time.time()
+            if n in seen and time.time() - seen[n] >= delay: p.send_signal(signal.SIGKILL)
+        time.sleep(0.005)
+    killed = {}
+    for n, p in procs.items():
+        err = p.communicate()[1]
+        assert p.returncode == -signal.SIGKILL, f"{n}: expected SIGKILL, got {p.returncode}:\n{err[-2000:]}"
+        killed[n] = len(_records(root, n))
+    resumed = {n: _start(root, n, warm=w) for n, (w, _) in SCENARIOS.items()}
+    for n, p in resumed.items():
+        err = p.communicate(timeout=60)[1]
+        assert p.returncode == 0, f"{n}: resumed run failed ({p.returncode}):\n{err[-3000:]}"
+    return dict(root=root, refs=refs, killed=killed, final={n: strip_timings(_records(root, n)) for n in SCENARIOS})
+
+
+def test_reference_runs(outcome):
+    for r in outcome['refs'].values():
         assert [x['cycle'] for x in r] == list(range(CYCLES))
         assert [x['n_labeled'] for x in r] == [INITIAL + c * PER_CYCLE for c in range(CYCLES)]
-    assert refs[False] != refs[True]
-    return refs
+        assert all(len(x['selected']) == (PER_CYCLE if x['cycle'] < CYCLES - 1 else 0) for x in r)
+    assert outcome['refs'][False] != outcome['refs'][True]     # warm starting changes the results
 
 
-@pytest.mark.parametrize('warm,extra_delay', [(False, 0.0), (False, 0.17), (True, 0.09)])
-def test_sigkill_then_resume(tmp_path, reference, warm, extra_delay):
-    run_id = 'killed'
-    ckpt = _run_dir(tmp_path, run_id)/'active'/'margin-seed3.pt'
-    proc = _start(tmp_path, run_id, delay=0.12, warm=warm)
-    t_end = time.time() + 45
-    while not ckpt.exists():
-        assert proc.poll() is None, f"run ended before its first checkpoint: {proc.communicate()[1][-2000:]}"
-        assert time.time() < t_end, 'no checkpoint appeared'
-        time.sleep(0.005)
-    time.sleep(extra_delay)
-    proc.send_signal(signal.SIGKILL); proc.communicate()
-    assert proc.returncode == -signal.SIGKILL
-    n_done = len(_records(tmp_path, run_id))
-    assert 1 <= n_done < CYCLES, f"kill landed after {n_done} records; the test needs a run in progress"
-    _finish(_start(tmp_path, run_id, warm=warm))
-    got = strip_timings(_records(tmp_path, run_id))
-    assert got == reference[warm]
-
-
-def test_kill_between_record_and_checkpoint(tmp_path, reference):
-    proc = _start(tmp_path, 'torn', kill_at=3)
-    proc.communicate(timeout=60)
-    assert proc.returncode == -signal.SIGKILL
-    assert len(_records(tmp_path, 'torn')) == 3          # cycle 2's record was written, its checkpoint was not
-    _finish(_start(tmp_path, 'torn'))
-    assert strip_timings(_records(tmp_path, 'torn')) == reference[False]
+@pytest.mark.parametrize('name', list(SCENARIOS))
+def test_killed_run_resumes_exactly(outcome, name):
+    n_done = outcome['killed'][name]
+    if SCENARIOS[name][1] is None: assert n_done == 3       # cycle 2's record written, its checkpoint not
+    else: assert 1 <= n_done < CYCLES, f"kill landed after {n_done} records; the test needs a run in progress"
+    assert outcome['final'][name] == outcome['refs'][SCENARIOS[name][0]]
 
 
 if __name__ == '__main__':
