@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 from .core import AlpapersError, ConfigError, atomic_write, derive_seed, get_device, in_test, to_json
 from .active import AuxLearner, Selection, SelectionContext, Strategy, Task
-from .strategies import LossPredictionModule as LL4ALModule, need, register_strategy, score_chunks, top_k
+from .strategies import LossPredictionModule as LL4ALModule, need, register_strategy, score_chunks, top_k, loss_prediction_quality
 
 # %% auto #0
 __all__ = ['SORTER_FAMILIES', 'SORTER_ARCHS', 'SORTER_DEFAULTS', 'SORTER_PROFILES', 'FEATURES', 'RANKERS', 'OPTIMIZERS',
@@ -556,6 +556,10 @@ class L2RALStrategy(Strategy):
         try: pred = m([t.to(dev) for t in taps]).float().cpu()
         finally: m.train(was)
         return float(rank_spearman(pred, torch.as_tensor(true_losses).float().cpu()))
+
+    def diagnose(self, task:Task) -> dict:
+        "Fig. 5's measure on the task's held-out split, recorded by `ActiveLoop` after every fit."
+        return loss_prediction_quality(self.learner.module if self.learner is not None else None, task)
 
     def select(self, ctx:SelectionContext, k:int) -> Selection:
         pred = self.predict_losses(ctx.task, ctx.candidates)

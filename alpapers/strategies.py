@@ -17,7 +17,7 @@ from .active import AuxLearner, Selection, SelectionContext, Strategy, Task
 __all__ = ['STRATEGIES', 'need', 'score_chunks', 'infer_cat', 'top_k', 'RandomStrategy', 'softmax_entropy', 'EntropyStrategy',
            'MCDropoutStrategy', 'k_center_greedy_reference', 'k_center_greedy', 'CoreSetStrategy',
            'LossPredictionModule', 'll4al_loss', 'LL4ALLearner', 'LL4ALStrategy', 'loss_prediction_quality',
-           'register_strategy', 'make_strategy']
+           'register_strategy', 'ensure_strategies', 'make_strategy']
 
 # %% ../nbs/07_strategies.ipynb #673eb709
 def need(out:Mapping, key:str, strategy:str) -> Any:
@@ -321,9 +321,22 @@ def register_strategy(name:str, cls:type) -> type:
     if not (isinstance(cls, type) and issubclass(cls, Strategy)): raise ConfigError(f"{cls!r} is not a Strategy subclass")
     STRATEGIES[name] = cls; return cls
 
+# modules that register strategies when imported (the papers' own selectors and VAAL)
+_STRATEGY_PROVIDERS = ('alpapers.vaal', 'alpapers.l2ral')
+
+def ensure_strategies() -> dict:
+    "Import every module that registers strategies and return the registry."
+    import importlib
+    for m in _STRATEGY_PROVIDERS:
+        try: importlib.import_module(m)
+        except ModuleNotFoundError as e:
+            if e.name != m: raise
+    return STRATEGIES
+
 def make_strategy(name:str, # a key of `STRATEGIES`
                   **kw) -> Strategy:
-    "Build a registered strategy by name."
+    "Build a registered strategy by name (modules that register strategies are imported on first use)."
+    if name not in STRATEGIES: ensure_strategies()
     if name not in STRATEGIES: raise ConfigError(f"unknown strategy {name!r}; valid strategies: {', '.join(sorted(STRATEGIES))}")
     cls = STRATEGIES[name]
     params = [n for n, p in inspect.signature(cls.__init__).parameters.items()
