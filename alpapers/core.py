@@ -72,6 +72,10 @@ def in_test() -> bool:
     "True while notebooks run under `nbdev-test`."
     return bool(os.environ.get('IN_TEST'))
 
+# nbdev-test runs notebooks in parallel worker processes: one torch thread each keeps the cores from being
+# oversubscribed (several threads per process on tiny models made tests many times slower on a 2-core machine)
+if in_test() and not os.environ.get('OMP_NUM_THREADS'): torch.set_num_threads(1)
+
 def get_settings(start:Path|str|None=None, # folder to look for `settings.ini` from
                  **overrides) -> Settings:
     "Settings from `settings.ini`, then environment variables, then `overrides` (highest precedence)."
