@@ -126,7 +126,8 @@ class TorchTask(Task):
                     aux_loss=h['aux_loss'][-1] if h['aux_loss'] else None)
 
     @torch.no_grad()
-    def _run(self, images:torch.Tensor, targets:dict|None, stochastic:bool=False, batch_size:int|None=None) -> dict:
+    def _run(self, images:torch.Tensor, targets:dict|None, stochastic:bool=False, batch_size:int|None=None,
+             both:bool=False) -> dict:
         model = self._model(); was = model.training
         bs = batch_size or self.eval_batch_size
         parts = []
@@ -136,7 +137,8 @@ class TorchTask(Task):
                 for b in torch.arange(len(images)).split(bs):
                     x = images[b].to(self.device)
                     t = None if targets is None else {k: v.to(self.device) for k, v in _rows(targets, b).items()}
-                    s = self.summarise(model(x), t)
+                    o = model(x)
+                    s = {**self.summarise(o, None), **self.summarise(o, t)} if both else self.summarise(o, t)
                     parts.append({k: ([u.detach().cpu() for u in v] if isinstance(v, list) else v.detach().cpu()) for k, v in s.items()})
         finally: model.train(was)
         return {k: ([torch.cat([p[k][i] for p in parts]) for i in range(len(parts[0][k]))] if isinstance(parts[0][k], list)
@@ -157,7 +159,7 @@ class TorchTask(Task):
 
     def infer_heldout(self, *, batch_size:int|None=None) -> dict[str, Any]:
         "Outputs on the test split with each sample's true 'loss' (for measuring strategies, never for selection)."
-        return self._run(self.test.images, self.test_targets, False, batch_size)
+        return self._run(self.test.images, self.test_targets, False, batch_size, both=True)
 
     @property
     def tap_dims(self) -> list[int]: return list(self._model().tap_channels)
