@@ -79,6 +79,35 @@ register_experiment(Experiment(
 
 # %% ../nbs/09_reproduce.ipynb #b117edd6
 _L2R_OUT = lambda a: [f'l2ral_{a}.{x}' for x in ('png', 'svg', 'csv', 'md')] + [f'l2ral_{a}_claims.md', f'l2ral_{a}_claims.csv']
+_L2R_CLS_CPU = dict(seeds=[0, 1, 2], n_pool=0, n_test=0, initial=32, per_cycle=32, cycles=5, subset=320, model_size='smoke',
+                    epochs=15, milestones=[12], batch_size=16)
+_L2R_CLS_PAPER = dict(seeds=[0, 1, 2, 3, 4], dataset='cifar10', n_pool=0, n_test=0, initial=1000, per_cycle=1000, cycles=10,
+                      subset=10000, model_size='paper', epochs=150, milestones=[120], batch_size=64, lr=0.1, augment='crop_flip',
+                      module_optimizer='adam', module_lr=0.001, threads=0)
+_VAAL_PAPER = dict(vaal_latent=32, vaal_width=128, vaal_epochs=100, vaal_batch=128)
+_FIG5_STRATEGIES = ['l2ral', 'll4al', 'l2ral_allfeat', 'l2ral_softrank']
+register_experiment(Experiment(
+    paper='l2ral', artifact='fig4', notebook='l2ral_fig4.ipynb',
+    description='L2R-AL Fig. 4: classification accuracy vs labeled images (random, entropy, core-set, LL4AL, VAAL, L2R-AL, soft-rank ablation); digits / CIFAR-10',
+    params={'smoke': {}, 'cpu': dict(**_L2R_CLS_CPU, vaal_width=16, vaal_steps=30), 'paper': dict(**_L2R_CLS_PAPER, **_VAAL_PAPER)},
+    outputs=_L2R_OUT('fig4')))
+register_experiment(Experiment(
+    paper='l2ral', artifact='fig5', notebook='l2ral_fig5.ipynb',
+    description='L2R-AL Fig. 5: Spearman of predicted vs true test losses per cycle (L2R-AL, LL4AL, Rank-all-features, soft rank); digits / CIFAR-10',
+    params={'smoke': {}, 'cpu': dict(**_L2R_CLS_CPU, strategies=_FIG5_STRATEGIES),
+            'paper': dict(**_L2R_CLS_PAPER, strategies=_FIG5_STRATEGIES)},
+    outputs=_L2R_OUT('fig5')))
+register_experiment(Experiment(
+    paper='l2ral', artifact='fig6', notebook='l2ral_fig6.ipynb',
+    description='L2R-AL Fig. 6: a second classification task (faces vs non-faces from scikit-image; CelebA gender at paper)',
+    params={'smoke': {},
+            'cpu': dict(seeds=[0, 1, 2], initial=16, per_cycle=16, cycles=5, model_size='smoke', epochs=15, milestones=[12],
+                        module_milestones=[12], batch_size=16, vaal_width=16, vaal_steps=30),
+            'paper': dict(seeds=[0, 1, 2, 3, 4], dataset='celeba', n_pool=0, n_test=0, initial=100, per_cycle=100, cycles=10,
+                          subset=20000, model_size='paper', epochs=100, milestones=[80], batch_size=64, lr=0.1,
+                          module_optimizer='sgd', module_lr=0.1, module_milestones=[80], vaal_latent=64, vaal_width=128,
+                          vaal_epochs=100, vaal_batch=128, vaal_max_size=64, threads=0)},
+    outputs=_L2R_OUT('fig6')))
 register_experiment(Experiment(
     paper='l2ral', artifact='fig7', notebook='l2ral_fig7.ipynb',
     description='L2R-AL Fig. 7: PCKh@0.5 vs labeled images (random, entropy, core-set, LL4AL, VAAL, L2R-AL, soft-rank ablation) on MPII poses rendered',
