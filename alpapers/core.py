@@ -13,9 +13,9 @@ import torch
 
 # %% auto #0
 __all__ = ['PROFILES', 'EXECUTORS', 'AlpapersError', 'ConfigError', 'check_profile', 'Settings', 'find_settings_file', 'in_test',
-           'get_settings', 'seed_everything', 'derive_seed', 'get_device', 'set_threads', 'to_json', 'atomic_write',
-           'write_json', 'read_json', 'append_jsonl', 'read_jsonl', 'Config', 'make_config', 'git_commit', 'new_run_id',
-           'RunContext']
+           'get_settings', 'import_providers', 'seed_everything', 'derive_seed', 'get_device', 'set_threads', 'to_json',
+           'atomic_write', 'write_json', 'read_json', 'append_jsonl', 'read_jsonl', 'Config', 'make_config',
+           'git_commit', 'new_run_id', 'RunContext']
 
 # %% ../nbs/00_core.ipynb #38d9f413
 class AlpapersError(Exception):
@@ -103,6 +103,16 @@ def get_settings(start:Path|str|None=None, # folder to look for `settings.ini` f
     res = lambda v: (base/Path(v).expanduser()).resolve()
     return Settings(data_root=res(vals['data_root']), results_dir=res(vals['results_dir']), figures_dir=res(vals['figures_dir']),
                     profile=check_profile(vals['profile']), executor=vals['executor'], jobs=jobs, source=str(f or '<defaults>'))
+
+# %% ../nbs/00_core.ipynb #452d98b0
+def import_providers(modules:Iterable[str] # module names that register entries when imported
+                    ) -> None:
+    "Import each module; a module that is absent is skipped (an import error inside it is raised)."
+    import importlib
+    for m in modules:
+        try: importlib.import_module(m)
+        except ModuleNotFoundError as e:
+            if e.name != m: raise
 
 # %% ../nbs/00_core.ipynb #dfdce582
 def seed_everything(seed:int, # the base seed

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 import torch
-from .core import AlpapersError, ConfigError, get_settings
+from .core import AlpapersError, ConfigError, get_settings, import_providers
 
 # %% auto #0
 __all__ = ['REGISTRY', 'Dataset', 'split_indices', 'DatasetNotFound', 'DatasetSpec', 'register_dataset', 'missing_files',
@@ -91,11 +91,7 @@ _PROVIDERS = ('alpapers.real', 'alpapers.synthetic', 'alpapers.crowd')
 
 def ensure_registry() -> dict[str, DatasetSpec]:
     "Import every module that registers datasets (once) and return the registry."
-    import importlib
-    for m in _PROVIDERS:
-        try: importlib.import_module(m)
-        except ModuleNotFoundError as e:
-            if e.name != m: raise
+    import_providers(_PROVIDERS)
     return REGISTRY
 
 def _spec(name):

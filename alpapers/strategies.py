@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .core import AlpapersError, ConfigError, get_device
+from .core import AlpapersError, ConfigError, get_device, import_providers
 from .active import AuxLearner, Selection, SelectionContext, Strategy, Task
 
 # %% auto #0
@@ -326,11 +326,7 @@ _STRATEGY_PROVIDERS = ('alpapers.vaal', 'alpapers.l2ral')
 
 def ensure_strategies() -> dict:
     "Import every module that registers strategies and return the registry."
-    import importlib
-    for m in _STRATEGY_PROVIDERS:
-        try: importlib.import_module(m)
-        except ModuleNotFoundError as e:
-            if e.name != m: raise
+    import_providers(_STRATEGY_PROVIDERS)
     return STRATEGIES
 
 def make_strategy(name:str, # a key of `STRATEGIES`
