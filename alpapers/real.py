@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 from .core import AlpapersError, ConfigError, get_settings
+from .skeletons import SKELETONS
 from .data import Dataset, DatasetNotFound, register_dataset, split_indices, REGISTRY
 
 # %% auto #0
@@ -23,16 +24,9 @@ __all__ = ['MPII16_JOINTS', 'LSP14_JOINTS', 'PENN13_JOINTS', 'ICVL16_JOINTS', 'C
            'build_faces_lfw', 'format_status']
 
 # %% ../nbs/02b_real.ipynb #8cf81673
-MPII16_JOINTS = ('r_ankle', 'r_knee', 'r_hip', 'l_hip', 'l_knee', 'l_ankle', 'pelvis', 'thorax', 'upper_neck', 'head_top',
-                 'r_wrist', 'r_elbow', 'r_shoulder', 'l_shoulder', 'l_elbow', 'l_wrist')
-LSP14_JOINTS = ('r_ankle', 'r_knee', 'r_hip', 'l_hip', 'l_knee', 'l_ankle', 'r_wrist', 'r_elbow', 'r_shoulder',
-                'l_shoulder', 'l_elbow', 'l_wrist', 'neck', 'head_top')
-PENN13_JOINTS = ('head', 'l_shoulder', 'r_shoulder', 'l_elbow', 'r_elbow', 'l_wrist', 'r_wrist', 'l_hip', 'r_hip',
-                 'l_knee', 'r_knee', 'l_ankle', 'r_ankle')
-ICVL16_JOINTS = ('palm', 'thumb_root', 'thumb_mid', 'thumb_tip', 'index_root', 'index_mid', 'index_tip', 'middle_root',
-                 'middle_mid', 'middle_tip', 'ring_root', 'ring_mid', 'ring_tip', 'pinky_root', 'pinky_mid', 'pinky_tip')
-COCO17_JOINTS = ('nose', 'l_eye', 'r_eye', 'l_ear', 'r_ear', 'l_shoulder', 'r_shoulder', 'l_elbow', 'r_elbow',
-                 'l_wrist', 'r_wrist', 'l_hip', 'r_hip', 'l_knee', 'r_knee', 'l_ankle', 'r_ankle')
+# joint orders of the files, from the one place skeletons are defined (`alpapers.skeletons`)
+MPII16_JOINTS, LSP14_JOINTS, PENN13_JOINTS, ICVL16_JOINTS, COCO17_JOINTS = (
+    SKELETONS[k].joints for k in ('mpii16', 'lsp14', 'penn13', 'icvl16', 'coco17'))
 ICVL_INTRINSICS = (241.42, 241.42, 160.0, 120.0)  # fx, fy, cx, cy of ICVL's 320x240 depth camera
 
 def _root(root) -> Path: return Path(root) if root is not None else get_settings().data_root

@@ -242,6 +242,14 @@ def flip_keypoints(kpts, # (..., J, d) keypoints, x first (torch or numpy)
     return k[..., list(s.flip_perm), :]
 
 # %% ../nbs/01_skeletons.ipynb #794fc57f
+def _poses(poses, skeleton) -> tuple[Skeleton, torch.Tensor]:
+    "The skeleton and the poses as a float tensor, checked to have one row per joint."
+    s = get_skeleton(skeleton)
+    p = torch.as_tensor(poses)
+    if not p.is_floating_point(): p = p.float()
+    if p.shape[-2] != s.num_joints: raise ConfigError(f"poses have {p.shape[-2]} joints, skeleton {s.name!r} has {s.num_joints}")
+    return s, p
+
 def _bone_index(s:Skeleton, part:str|None):
     ids = list(range(s.num_bones)) if part is None else list(s.part_bones(part))
     return [s.bones[i][0] for i in ids], [s.bones[i][1] for i in ids]
@@ -251,10 +259,7 @@ def bone_matrix(poses, # (..., J, d) joint coordinates (torch or numpy)
                 part:str|None=None # restrict to the bones of this local part
                ) -> torch.Tensor:
     "Bone vectors `child − parent`, shape `(..., M, d)` (`M` = number of bones, or of the part's bones)."
-    s = get_skeleton(skeleton)
-    p = torch.as_tensor(poses)
-    if not p.is_floating_point(): p = p.float()
-    if p.shape[-2] != s.num_joints: raise ConfigError(f"poses have {p.shape[-2]} joints, skeleton {s.name!r} has {s.num_joints}")
+    s, p = _poses(poses, skeleton)
     par, chi = _bone_index(s, part)
     return p[..., chi, :] - p[..., par, :]
 
@@ -306,10 +311,7 @@ def joint_angles(poses, # (..., J, d) joint coordinates
                  eps:float=1e-12 # guards the division by a bone length
                 ) -> torch.Tensor:
     "Angle in radians at the middle joint of each triplet, shape `(..., T)`."
-    s = get_skeleton(skeleton)
-    p = torch.as_tensor(poses)
-    if not p.is_floating_point(): p = p.float()
-    if p.shape[-2] != s.num_joints: raise ConfigError(f"poses have {p.shape[-2]} joints, skeleton {s.name!r} has {s.num_joints}")
+    s, p = _poses(poses, skeleton)
     tr = angle_triplets(s) if triplets is None else [tuple(s.index(i) if isinstance(i, str) else int(i) for i in t) for t in triplets]
     if any(len(t) != 3 for t in tr): raise ConfigError("each triplet needs three joints (a, j, c)")
     a, j, c = (list(x) for x in zip(*tr)) if tr else ([], [], [])

@@ -11,18 +11,20 @@ import torch
 import torch.nn.functional as F
 from .core import ConfigError, derive_seed
 from .data import Dataset, register_dataset
+from .skeletons import SKELETONS
+from .metrics import uvd_to_xyz
+from .real import ICVL_INTRINSICS, load_icvl_labels, load_lsp_poses, load_mpii_poses
 
 # %% auto #0
 __all__ = ['MPII16', 'BODY_BONES', 'BODY_BONE_IDX', 'BODY_BONE_LEN', 'BODY_ANGLE_LIMITS', 'BODY_LIMB_JITTER', 'BODY_FORESHORTEN',
-           'LIMB_BONES', 'ICVL16', 'HAND_BONES', 'ICVL_INTRINSICS', 'ICVL_CUBE', 'HAND_ANGLE_LIMITS', 'HAND_SIZE',
-           'LSP14_TO_MPII16', 'LSP14_DERIVED', 'sample_body_poses', 'texture_bank', 'random_backgrounds',
-           'render_bodies', 'make_body_dataset', 'body_synth', 'hand_intrinsics', 'project', 'sample_hand_poses',
-           'render_hand_depth', 'make_hand_dataset', 'hand_synth', 'fit_poses_to_frame', 'body_mpii_rendered',
-           'body_lsp_rendered', 'hand_icvl_rendered']
+           'LIMB_BONES', 'ICVL16', 'HAND_BONES', 'ICVL_CUBE', 'HAND_ANGLE_LIMITS', 'HAND_SIZE', 'LSP14_TO_MPII16',
+           'LSP14_DERIVED', 'sample_body_poses', 'texture_bank', 'random_backgrounds', 'render_bodies',
+           'make_body_dataset', 'body_synth', 'hand_intrinsics', 'project', 'sample_hand_poses', 'render_hand_depth',
+           'make_hand_dataset', 'hand_synth', 'fit_poses_to_frame', 'body_mpii_rendered', 'body_lsp_rendered',
+           'hand_icvl_rendered']
 
 # %% ../nbs/02a_synthetic.ipynb #a114b2ad
-MPII16 = ('r_ankle', 'r_knee', 'r_hip', 'l_hip', 'l_knee', 'l_ankle', 'pelvis', 'thorax',
-          'upper_neck', 'head_top', 'r_wrist', 'r_elbow', 'r_shoulder', 'l_shoulder', 'l_elbow', 'l_wrist')
+MPII16 = SKELETONS['mpii16'].joints   # joint order of the renderer (alpapers.skeletons)
 _J = {n: i for i, n in enumerate(MPII16)}
 
 # (parent, child, base length in torso units)
@@ -356,10 +358,8 @@ def body_synth(split:str='train', root=None, n:int|None=None, seed:int=0,
 register_dataset('body_synth', body_synth, 'procedural body-pose images, MPII-16 joints, cluttered textured backgrounds, occluders')
 
 # %% ../nbs/02a_synthetic.ipynb #ce1d0a4c
-ICVL16 = ('palm', 'thumb_root', 'thumb_mid', 'thumb_tip', 'index_root', 'index_mid', 'index_tip',
-          'middle_root', 'middle_mid', 'middle_tip', 'ring_root', 'ring_mid', 'ring_tip', 'pinky_root', 'pinky_mid', 'pinky_tip')
+ICVL16 = SKELETONS['icvl16'].joints
 HAND_BONES = tuple((0, 1 + 3 * f) for f in range(5)) + tuple((1 + 3 * f + k, 2 + 3 * f + k) for f in range(5) for k in range(2))
-ICVL_INTRINSICS = (241.42, 241.42, 160.0, 120.0)    # fx, fy, cx, cy of the 320x240 ICVL depth frames
 ICVL_CUBE = 250.0                                    # DeepPrior's crop cube side for ICVL, mm
 
 _ROOTS = np.array([[-28, -10, -5], [-20, 52, 0], [0, 52, 0], [18, 40, 0], [34, 24, 0]], float)   # thumb..pinky roots, mm
@@ -388,12 +388,9 @@ def project(xyz, intrinsics):
     stack = torch.stack if isinstance(xyz, torch.Tensor) else np.stack
     return stack([fx * x / z + cx, fy * y / z + cy, z], -1)
 
-def _uvd_to_xyz(uvd, intrinsics):
-    "(u, v, d mm) -> camera xyz in mm (the inverse of `project`)."
-    fx, fy, cx, cy = intrinsics
-    u, v, d = uvd[..., 0], uvd[..., 1], uvd[..., 2]
-    stack = torch.stack if isinstance(uvd, torch.Tensor) else np.stack
-    return stack([(u - cx) * d / fx, (v - cy) * d / fy, d], -1)
+def _uvd_to_xyz(uvd, intrinsics) -> np.ndarray:
+    "(u, v, d mm) -> camera xyz in mm (the inverse of `project`), via `alpapers.metrics.uvd_to_xyz`, as float64 NumPy."
+    return uvd_to_xyz(torch.as_tensor(np.asarray(uvd, np.float64)), *intrinsics).double().numpy()
 
 # %% ../nbs/02a_synthetic.ipynb #261b24c3
 def _rot(axis, ang):
@@ -550,10 +547,10 @@ def fit_poses_to_frame(keypoints:np.ndarray, # (N,J,2) poses in any pixel frame
     out = (kp - ctr[:, None]) * sc[:, None, None] + size / 2 + shift[:, None]   # pixel coordinates; the image spans [0, size-1] ~ centre size/2
     return np.where(pr[..., None], out, 0).astype(np.float32)
 
-def _read_mpii_csv(path):
-    a = np.loadtxt(path, delimiter=',', usecols=range(1, 33), dtype=np.float64, ndmin=2).reshape(-1, 16, 2)
-    present = ~(a == -1).all(-1)
-    return a, present
+def _read_mpii_csv(root, split):
+    "MPII keypoints (N,16,2) and the annotated-joint mask, read by `alpapers.real.load_mpii_poses`."
+    p = load_mpii_poses(root, split)
+    return p['keypoints'].astype(np.float64), p['labeled']
 
 def _pick(valid_idx, n, seed, key):
     if n is None or n >= len(valid_idx): return np.asarray(valid_idx)
@@ -563,8 +560,7 @@ def body_mpii_rendered(split:str='train', root=None, n:int|None=None, seed:int=0
     "MPII poses (real annotations) rendered with the body renderer; n defaults to 1000 train / 300 test."
     _check_split(split, 'body_mpii_rendered')
     n = _DEFAULT_N[split] if n is None else n
-    path = Path(root)/'mpii'/f'{split}_joints.csv'
-    kp, pr = _read_mpii_csv(path)
+    kp, pr = _read_mpii_csv(root, split)
     ok = np.nonzero(pr[:, _J['head_top']] & pr[:, _J['upper_neck']] & (pr.sum(1) >= 8))[0]
     idx = _pick(ok, n, seed, f'body_mpii_rendered/{split}')
     s = derive_seed(seed, 'body_mpii_rendered', split)
@@ -575,11 +571,9 @@ def body_mpii_rendered(split:str='train', root=None, n:int|None=None, seed:int=0
     ds.targets['row'] = torch.from_numpy(idx.astype(np.int64))
     return ds
 
-def _read_lsp(path):
-    from scipy.io import loadmat
-    j = np.asarray(loadmat(str(path))['joints'], np.float64)
-    if j.shape[0] != 3 and j.shape[1] == 3: j = j.transpose(1, 0, 2)      # LSP-extended stores 14x3xN
-    xy = j[:2].transpose(2, 1, 0)                                        # (N,14,2)
+def _read_lsp(root):
+    "LSP poses mapped to MPII-16 (pelvis and thorax derived), read by `alpapers.real.load_lsp_poses`."
+    xy = load_lsp_poses(root, 'lsp')['keypoints'].astype(np.float64)      # (N,14,2)
     kp = np.zeros((len(xy), 16, 2))
     for m, l in LSP14_TO_MPII16.items(): kp[:, m] = xy[:, l]
     for name, (a, b) in LSP14_DERIVED.items(): kp[:, _J[name]] = (kp[:, _J[a]] + kp[:, _J[b]]) / 2
@@ -589,7 +583,7 @@ def body_lsp_rendered(split:str='train', root=None, n:int|None=None, seed:int=0,
     "LSP poses (real annotations, mapped to MPII-16) rendered with the body renderer; train = first 1000, test = last 1000."
     _check_split(split, 'body_lsp_rendered')
     n = _DEFAULT_N[split] if n is None else n
-    kp = _read_lsp(Path(root)/'lsp'/'joints.mat')
+    kp = _read_lsp(root)
     half = len(kp) // 2
     rows = np.arange(half) if split == 'train' else np.arange(half, len(kp))
     idx = _pick(rows, n, seed, f'body_lsp_rendered/{split}')
@@ -603,10 +597,9 @@ def body_lsp_rendered(split:str='train', root=None, n:int|None=None, seed:int=0,
     return ds
 
 def _read_icvl(root):
-    uvd = np.loadtxt(Path(root)/'icvl'/'icvl_test_groundtruth_label.txt', dtype=np.float64, ndmin=2).reshape(-1, 16, 3)
-    names = (Path(root)/'icvl'/'icvl_test_list.txt').read_text().split()
-    if len(names) != len(uvd): raise ConfigError(f"icvl: {len(names)} names but {len(uvd)} label rows")
-    return uvd, np.array([nm.split('/')[0] for nm in names])
+    "ICVL test labels (N,16,3) as (u, v, d mm) and each frame's sequence, read by `alpapers.real.load_icvl_labels`."
+    p = load_icvl_labels(root, 'test')
+    return p['keypoints'].astype(np.float64), np.array([nm.split('/')[0] for nm in p['names']])
 
 def hand_icvl_rendered(split:str='train', root=None, n:int|None=None, seed:int=0, size:int=64, **render_kw) -> Dataset:
     "ICVL hand poses (real annotations) rendered as depth images; train = test sequence 1, test = test sequence 2."
