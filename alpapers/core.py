@@ -12,10 +12,11 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['PROFILES', 'EXECUTORS', 'AlpapersError', 'ConfigError', 'check_profile', 'Settings', 'find_settings_file', 'in_test',
-           'get_settings', 'import_providers', 'seed_everything', 'derive_seed', 'get_device', 'set_threads', 'to_json',
-           'atomic_write', 'write_json', 'read_json', 'append_jsonl', 'read_jsonl', 'Config', 'make_config',
-           'git_commit', 'new_run_id', 'RunContext']
+__all__ = ['PROFILES', 'EXECUTORS', 'FULL_HASH_MAX', 'AlpapersError', 'ConfigError', 'DataError', 'RecordsError', 'RunLocked',
+           'check_profile', 'Settings', 'find_settings_file', 'in_test', 'get_settings', 'import_providers',
+           'seed_everything', 'derive_seed', 'get_device', 'set_threads', 'to_json', 'atomic_write', 'write_json',
+           'read_json', 'append_jsonl', 'read_jsonl', 'file_fingerprint', 'note_input', 'inputs_read', 'forget_inputs',
+           'Config', 'make_config', 'git_commit', 'new_run_id', 'RunContext']
 
 # %% ../nbs/00_core.ipynb #38d9f413
 class AlpapersError(Exception):
@@ -23,6 +24,15 @@ class AlpapersError(Exception):
 
 class ConfigError(AlpapersError, ValueError):
     "A profile, parameter, experiment or dataset name or value is not valid."
+
+class DataError(AlpapersError, ValueError):
+    "A data file or array is damaged or implausible; the message names the file (or split) and the row or index."
+
+class RecordsError(AlpapersError):
+    "A run's stored records, checkpoint, config or provenance are damaged or do not match each other; the message names the file."
+
+class RunLocked(AlpapersError):
+    "Another live process holds the run directory (or figure set) this process asked for."
 
 # %% ../nbs/00_core.ipynb #507f9835
 PROFILES: Mapping[str, str] = MappingProxyType({
@@ -206,6 +216,38 @@ def read_jsonl(path:Path|str) -> list[dict]:
         try: out.append(json.loads(line))
         except json.JSONDecodeError: continue
     return out
+
+# %% ../nbs/00_core.ipynb #a1f0c002
+FULL_HASH_MAX = 8 << 20        # files up to this size are hashed whole
+_BLOCK, _NBLOCKS = 64 << 10, 16
+_INPUTS: dict[str, str] = {}    # this process's registry: resolved path -> fingerprint
+
+def file_fingerprint(path:Path|str # a file
+                    ) -> str:
+    "'size:sha256-prefix' of `path`: the whole file up to `FULL_HASH_MAX` bytes, else 16 sampled 64 KiB blocks ('size:s:...')."
+    path = Path(path); size = path.stat().st_size; h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        if size <= FULL_HASH_MAX:
+            for chunk in iter(lambda: f.read(1 << 20), b''): h.update(chunk)
+            return f"{size}:{h.hexdigest()[:32]}"
+        for i in range(_NBLOCKS):
+            f.seek((size - _BLOCK) * i // (_NBLOCKS - 1)); h.update(f.read(_BLOCK))
+    return f"{size}:s:{h.hexdigest()[:32]}"
+
+def note_input(path:Path|str # a data file that was just read
+              ) -> str:
+    "Fingerprint `path` and add it to this process's input registry (what `RunContext` stores and checks on resume)."
+    p = Path(path).resolve()
+    fp = file_fingerprint(p); _INPUTS[str(p)] = fp
+    return fp
+
+def inputs_read() -> dict[str, str]:
+    "The files this process has read through `note_input`, with their fingerprints."
+    return dict(_INPUTS)
+
+def forget_inputs() -> None:
+    "Empty the input registry (a new experiment in the same process)."
+    _INPUTS.clear()
 
 # %% ../nbs/00_core.ipynb #35615b1a
 class Config(Mapping):
