@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_active.ipynb #05116d75
 from __future__ import annotations
-import abc, dataclasses, io, random, re, time
+import abc, dataclasses, io, json, random, re, time, warnings
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 import numpy as np
@@ -12,8 +12,8 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from tqdm.auto import tqdm
-from .core import (AlpapersError, ConfigError, RunContext, atomic_write, derive_seed, read_jsonl,
-                           seed_everything, to_json)
+from .core import (AlpapersError, ConfigError, RecordsError, RunContext, atomic_write, derive_seed, read_jsonl,
+                           repair_jsonl, seed_everything, to_json)
 
 # %% auto #0
 __all__ = ['TIMING_FIELDS', 'Task', 'AuxLearner', 'SelectionError', 'Selection', 'SelectionContext', 'check_selection',
@@ -398,16 +398,24 @@ class ActiveLoop:
 
     # -- checkpoints -------------------------------------------------------------------------------------------
     def _checkpoint(self, next_cycle:int) -> None:
-        state = dict(version=1, identity=self._identity, next_cycle=next_cycle, n_records=next_cycle,
+        # random-number states as plain lists and tensors, so that loading needs no pickle (weights_only=True)
+        py = random.getstate(); npst = np.random.get_state()
+        state = dict(version=2, identity=self._identity, next_cycle=next_cycle, n_records=next_cycle,
                      pool=self.pool.state_dict(), strategy=self.strategy.state_dict(),
-                     rng=dict(python=random.getstate(), numpy=np.random.get_state(), torch=torch.get_rng_state()),
+                     rng=dict(python=[py[0], list(py[1]), py[2]], numpy=[npst[0], npst[1].tolist(), *npst[2:]],
+                              torch=torch.get_rng_state()),
                      model=self.task.state_dict() if self.warm_start else None)
         buf = io.BytesIO(); torch.save(state, buf)
         atomic_write(self.ckpt_path, buf.getvalue())
 
     def _load_checkpoint(self) -> int:
         if not self.ckpt_path.exists(): return 0
-        state = torch.load(self.ckpt_path, map_location='cpu', weights_only=False)
+        try: state = torch.load(self.ckpt_path, map_location='cpu', weights_only=True)
+        except Exception as e:   # truncated, garbage, or a pickle that asks for more than tensors and plain data
+            raise RecordsError(f"checkpoint {self.ckpt_path} is damaged or unsafe to load ({type(e).__name__}: {str(e).splitlines()[0][:200]}); "
+                               "delete it to recompute this loop from the start") from None
+        if not isinstance(state, dict) or state.get('version') != 2:
+            raise RecordsError(f"checkpoint {self.ckpt_path} has an unknown format (version {state.get('version') if isinstance(state, dict) else '?'})")
         old = state['identity']
         if old != self._identity:
             diff = sorted(k for k in set(old) | set(self._identity) if old.get(k) != self._identity.get(k))
@@ -415,23 +423,40 @@ class ActiveLoop:
         self.pool.load_state_dict(state['pool'])
         self.strategy.load_state_dict(state['strategy'])
         if self.warm_start and state['model'] is not None: self.task.load_state_dict(state['model'])
-        random.setstate(state['rng']['python']); np.random.set_state(state['rng']['numpy']); torch.set_rng_state(state['rng']['torch'])
+        py, npst = state['rng']['python'], state['rng']['numpy']
+        random.setstate((py[0], tuple(py[1]), py[2]))
+        np.random.set_state((npst[0], np.asarray(npst[1], dtype=np.uint32), *npst[2:]))
+        torch.set_rng_state(state['rng']['torch'])
         return int(state['next_cycle'])
 
-    def _truncate_records(self, keep:int) -> None:
-        "Keep only this loop's first `keep` records (later ones were written after the last checkpoint)."
+    def _reconcile_records(self, done:int) -> None:
+        "Make the stored records agree with a checkpoint after `done` cycles, or stop with an error naming the file and lines."
         path = self.run_ctx.records_path
-        if not path.exists(): return
-        import json
-        lines, out, seen, changed = path.read_text().splitlines(), [], 0, False
-        for line in lines:
+        if not path.exists():
+            if done: raise RecordsError(f"{path} is missing, but the checkpoint {self.ckpt_path.name} says {done} cycle(s) of loop {self.name} were recorded")
+            return
+        torn = repair_jsonl(path)
+        if torn is not None:   # a write killed midway: the line can belong to no complete record
+            warnings.warn(f"{path}: removed a torn final line (a write killed midway): {torn[:60]!r}", stacklevel=3)
+            self.run_ctx.provenance.setdefault('repairs', []).append(dict(file=path.name, removed=torn[:200], loop=self.name))
+        mine = []
+        for n, line in enumerate(path.read_text().split('\n'), 1):
+            if not line.strip(): continue
             try: r = json.loads(line)
-            except json.JSONDecodeError: changed = True; continue
-            if r.get('loop') == self.name:
-                seen += 1
-                if seen > keep: changed = True; continue
-            out.append(line)
-        if changed: atomic_write(path, ''.join(l + '\n' for l in out))
+            except json.JSONDecodeError: r = None
+            if not isinstance(r, dict): raise RecordsError(f"{path}:{n}: not a JSON object: {line[:80]!r}")
+            if r.get('loop') == self.name: mine.append((n, r))
+        cyc = [r.get('cycle') for _, r in mine]
+        # what a kill can leave: the checkpointed cycles once each, then at most the record of cycle `done`, written before its checkpoint
+        if cyc[:done] == list(range(done)) and (cyc[done:] == [] or cyc[done:] == [done]):
+            if len(cyc) > done:
+                n_drop = mine[done][0]
+                lines = path.read_text().split('\n')
+                atomic_write(path, ''.join(l + '\n' for i, l in enumerate(lines, 1) if l.strip() and i != n_drop))
+            return
+        raise RecordsError(f"{path}: loop {self.name} has {len(cyc)} record(s) (cycles {cyc[:12]}{' ...' if len(cyc) > 12 else ''}, "
+                           f"lines {[n for n, _ in mine][:12]}) but its checkpoint {self.ckpt_path.name} says {done}: records are missing, "
+                           "repeated or were written by another process; restore the file or start a new run")
 
     def records(self) -> list[dict]:
         "This loop's records so far."
@@ -445,8 +470,9 @@ class ActiveLoop:
 
     def run(self) -> list[dict]:
         "Run (or resume) the remaining cycles; returns this loop's records."
+        self.run_ctx.expect(self.name, self.cycles)
         start = self._load_checkpoint()
-        self._truncate_records(start)
+        self._reconcile_records(start)
         self.task.warm_start = self.warm_start
         task, strategy, pool = self.task, self.strategy, self.pool
         bar = tqdm(range(start, self.cycles), total=self.cycles, initial=start, disable=not self.progress, desc=self.name)

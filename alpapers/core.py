@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #7dec4be0
 from __future__ import annotations
-import configparser, contextlib, dataclasses, datetime as _dt, hashlib, json, os, platform, random, subprocess, sys, tempfile, time, uuid
+import atexit, configparser, contextlib, dataclasses, datetime as _dt, hashlib, json, os, platform, random, subprocess, sys, tempfile, time, uuid
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping
@@ -15,8 +15,9 @@ import torch
 __all__ = ['PROFILES', 'EXECUTORS', 'FULL_HASH_MAX', 'AlpapersError', 'ConfigError', 'DataError', 'RecordsError', 'RunLocked',
            'check_profile', 'Settings', 'find_settings_file', 'in_test', 'get_settings', 'import_providers',
            'seed_everything', 'derive_seed', 'get_device', 'set_threads', 'to_json', 'atomic_write', 'write_json',
-           'read_json', 'append_jsonl', 'read_jsonl', 'file_fingerprint', 'note_input', 'inputs_read', 'forget_inputs',
-           'Config', 'make_config', 'git_commit', 'new_run_id', 'RunContext']
+           'read_json', 'append_jsonl', 'read_jsonl', 'repair_jsonl', 'file_fingerprint', 'note_input', 'inputs_read',
+           'forget_inputs', 'Config', 'make_config', 'FileLock', 'git_commit', 'new_run_id', 'device_name',
+           'RunContext']
 
 # %% ../nbs/00_core.ipynb #38d9f413
 class AlpapersError(Exception):
@@ -194,8 +195,13 @@ def write_json(path:Path|str, obj) -> Path:
     "Atomically write `obj` as indented JSON."
     return atomic_write(path, to_json(obj, indent=2, sort_keys=True) + '\n')
 
-def read_json(path:Path|str):
-    return json.loads(Path(path).read_text())
+def read_json(path:Path|str # a JSON file
+             ):
+    "The parsed file; an unreadable or damaged file raises `RecordsError` naming it."
+    path = Path(path)
+    try: return json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise RecordsError(f"{path}: not valid JSON ({e}); the file is damaged (a killed write or an edit)") from None
 
 def append_jsonl(path:Path|str, record:Mapping) -> None:
     "Append one record as a JSON line, flushed to disk."
@@ -206,16 +212,42 @@ def append_jsonl(path:Path|str, record:Mapping) -> None:
     with open(path, 'a') as f:
         f.write(line); f.flush(); os.fsync(f.fileno())
 
-def read_jsonl(path:Path|str) -> list[dict]:
-    "All complete records of a JSON-lines file (a torn line from a killed write is skipped)."
+def _jsonl_lines(path:Path):
+    "(line number, text, parsed or None) for each non-blank line; `torn` tells whether the file lacks its final newline."
+    try: raw = path.read_bytes().decode()
+    except UnicodeDecodeError as e: raise RecordsError(f"{path}: not UTF-8 text ({e}); the file is damaged") from None
+    out = []
+    for n, line in enumerate(raw.split('\n'), 1):
+        if not line.strip(): continue
+        try: r = json.loads(line)
+        except json.JSONDecodeError: r = None
+        out.append((n, line, r if isinstance(r, dict) else None))
+    return out, bool(raw) and not raw.endswith('\n')
+
+def read_jsonl(path:Path|str, # a JSON-lines file
+               torn_ok:bool=False # skip a torn final line (a write killed midway) instead of raising
+              ) -> list[dict]:
+    "Every record of a JSON-lines file. A line that is not a JSON object raises `RecordsError` with the file and line, except a torn final line when `torn_ok`."
     path = Path(path)
     if not path.exists(): return []
-    out = []
-    for line in path.read_text().splitlines():
-        if not line.strip(): continue
-        try: out.append(json.loads(line))
-        except json.JSONDecodeError: continue
-    return out
+    lines, torn = _jsonl_lines(path)
+    for i, (n, line, r) in enumerate(lines):
+        if r is not None: continue
+        last = i == len(lines) - 1 and torn
+        if last and torn_ok: lines = lines[:-1]; break
+        what = 'a torn final line (a write killed midway)' if last else 'not a JSON object'
+        raise RecordsError(f"{path}:{n}: {what}: {line[:80]!r}")
+    return [r for _, _, r in lines]
+
+def repair_jsonl(path:Path|str # a JSON-lines file
+                ) -> str|None:
+    "Drop a torn final line (no newline, not parseable) and return it; None when there is none. Any other damage is left for `read_jsonl` to report."
+    path = Path(path)
+    if not path.exists(): return None
+    lines, torn = _jsonl_lines(path)
+    if not (torn and lines and lines[-1][2] is None): return None
+    atomic_write(path, ''.join(l + '\n' for _, l, _ in lines[:-1]))
+    return lines[-1][1]
 
 # %% ../nbs/00_core.ipynb #a1f0c002
 FULL_HASH_MAX = 8 << 20        # files up to this size are hashed whole
@@ -289,6 +321,94 @@ def make_config(params:Mapping, # the values given (e.g. a notebook's parameters
         if isinstance(out[k], list): out[k] = tuple(out[k])
     return Config(out)
 
+# %% ../nbs/00_core.ipynb #a1f0c005
+try: import fcntl
+except ImportError: fcntl = None   # Windows: the lock file alone, holder checked by pid
+
+_HELD: dict[str, list] = {}   # lock path -> [open file, count] held by this process
+
+def _pid_alive(pid:int) -> bool:
+    try: os.kill(int(pid), 0)
+    except ProcessLookupError: return False
+    except (PermissionError, OSError): return True
+    return True
+
+class FileLock:
+    "An exclusive, process-owned lock on `path` (holder info inside), for run directories and figure sets."
+    def __init__(self, path:Path|str, # the lock file (created)
+                 what:str # what it protects, for messages ('run 2026...', 'figure set l2ral/fig7')
+                ):
+        self.path, self.what, self.previous = Path(path), what, None
+
+    def holder(self) -> dict|None:
+        "Who holds the lock now (pid, host, started), or None when it is free."
+        key = str(self.path.resolve()) if self.path.exists() else None
+        if key in _HELD: return self._info()
+        if not self.path.exists(): return None
+        info = self._read()
+        if fcntl is not None:
+            with open(self.path, 'a+') as f:
+                try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError: return info or {'pid': '?', 'host': '?', 'started': '?'}
+                fcntl.flock(f, fcntl.LOCK_UN); return None
+        return info if info and info.get('host') == platform.node() and _pid_alive(info.get('pid', -1)) else None
+
+    def _info(self) -> dict:
+        return dict(pid=os.getpid(), host=platform.node(), started=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec='seconds'))
+
+    def _read(self) -> dict|None:
+        with contextlib.suppress(OSError, json.JSONDecodeError, UnicodeDecodeError):
+            d = json.loads(self.path.read_text() or 'null')
+            return d if isinstance(d, dict) else None
+        return None
+
+    def acquire(self) -> 'FileLock':
+        "Take the lock or raise `RunLocked` naming the live holder; a dead holder's lock is taken over (`self.previous` says whose)."
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        key = str(self.path.resolve())
+        if key in _HELD: _HELD[key][1] += 1; return self
+        f = open(self.path, 'a+')
+        if fcntl is not None:
+            try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                f.close(); h = self._read() or {}
+                raise RunLocked(f"{self.what} is held by pid {h.get('pid', '?')} on {h.get('host', '?')} since {h.get('started', '?')} "
+                                f"(lock file {self.path}); wait for it to finish or stop that process") from None
+        prev = self._read()
+        if prev and prev.get('pid') != os.getpid():
+            if fcntl is None and prev.get('host') == platform.node() and _pid_alive(prev.get('pid', -1)):
+                f.close(); raise RunLocked(f"{self.what} is held by pid {prev['pid']} on {prev['host']} since {prev.get('started')} ({self.path})")
+            self.previous = prev
+            import warnings
+            warnings.warn(f"{self.what}: taking over the lock of pid {prev.get('pid')} on {prev.get('host')} "
+                          f"(started {prev.get('started')}), which is no longer running", stacklevel=2)
+        f.seek(0); f.truncate(); f.write(json.dumps(self._info())); f.flush()
+        _HELD[key] = [f, 1]
+        return self
+
+    def release(self) -> None:
+        "Give the lock up (the last of this process's holds empties the holder info)."
+        key = str(self.path.resolve())
+        if key not in _HELD: return
+        _HELD[key][1] -= 1
+        if _HELD[key][1] > 0: return
+        f = _HELD.pop(key)[0]
+        with contextlib.suppress(OSError): f.seek(0); f.truncate(); f.flush()
+        if fcntl is not None: fcntl.flock(f, fcntl.LOCK_UN)
+        f.close()
+
+    @property
+    def held(self) -> bool: return str(self.path.resolve()) in _HELD
+    def __enter__(self): return self.acquire()
+    def __exit__(self, *a): self.release()
+    def __repr__(self): return f"FileLock({self.what!r}, held={self.held})"
+
+@atexit.register
+def _release_all():   # an orderly exit closes the lock files (a killed process loses them anyway)
+    for f, _ in list(_HELD.values()):
+        with contextlib.suppress(OSError): f.close()
+    _HELD.clear()
+
 # %% ../nbs/00_core.ipynb #2f351b71
 def git_commit(path:Path|str|None=None) -> str|None:
     "The current git commit of the project (with `-dirty` when there are uncommitted changes), or None."
@@ -304,8 +424,26 @@ def new_run_id() -> str:
     "A sortable, unique run id: UTC time plus a short random suffix."
     return _dt.datetime.now(_dt.timezone.utc).strftime('%Y%m%dT%H%M%S') + '-' + uuid.uuid4().hex[:6]
 
+def device_name(device:torch.device|str) -> str:
+    "A readable name of the device: the GPU's model for CUDA, the processor's model for CPU."
+    d = torch.device(device)
+    if d.type == 'cuda': return torch.cuda.get_device_name(d)
+    with contextlib.suppress(OSError):
+        for line in Path('/proc/cpuinfo').read_text().splitlines():
+            if line.startswith('model name'): return line.split(':', 1)[1].strip()
+    return platform.processor() or platform.machine() or d.type
+
+def _input_key(p:str, data_root:Path) -> str:
+    with contextlib.suppress(ValueError): return '<data_root>/' + Path(p).relative_to(data_root).as_posix()
+    return p
+
+def _version() -> str:
+    with contextlib.suppress(Exception):
+        import importlib.metadata as md; return md.version('alpapers')
+    return 'unknown'
+
 class RunContext:
-    "One run's directory: config, records and provenance, all written atomically."
+    "One run's directory: config, records, inputs and provenance, written atomically and held by one process at a time."
     def __init__(self, paper:str, # paper key (`l2ral`, `matal`, ...) or `baselines`
                  experiment:str, # experiment / artifact name
                  config:Mapping, # the validated config (a `Config` or a dict)
@@ -320,7 +458,14 @@ class RunContext:
         self.run_id = run_id or new_run_id()
         self.dir = self.root/paper/experiment/profile/self.run_id
         self.device = get_device(device)
+        self.partial_note = None
         self._t0 = time.time()
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.lock = FileLock(self.dir/'.lock', f"run {paper}/{experiment}/{profile}/{self.run_id}").acquire()
+        try: self._open(seed)
+        except BaseException: self.lock.release(); raise
+
+    def _open(self, seed):
         cfg_path = self.dir/'config.json'
         if cfg_path.exists():
             old = read_json(cfg_path)
@@ -329,34 +474,61 @@ class RunContext:
                 raise ConfigError(f"run {self.run_id} exists with a different config (fields {diff}); use a new run id to start afresh")
             self.resumed = True
             self.provenance = read_json(self.dir/'provenance.json') if (self.dir/'provenance.json').exists() else {}
+            if not isinstance(self.provenance, dict): raise RecordsError(f"{self.dir/'provenance.json'}: not a JSON object")
         else:
             self.resumed = False
-            self.dir.mkdir(parents=True, exist_ok=True)
             write_json(cfg_path, self.config.to_dict())
             self.provenance = {}
         prev_wall = float(self.provenance.get('wall_time_s', 0.0))
         self._prev_wall = prev_wall if self.resumed else 0.0
         self.provenance.update(dict(
-            paper=paper, experiment=experiment, profile=profile, run_id=self.run_id, seed=seed,
-            git_commit=git_commit(), device=str(self.device), host=platform.node(), python=platform.python_version(),
+            paper=self.paper, experiment=self.experiment, profile=self.profile, run_id=self.run_id, seed=seed,
+            seeds=self.config.get('seeds'), git_commit=git_commit(), alpapers=_version(), device=str(self.device),
+            device_name=device_name(self.device), host=platform.node(), pid=os.getpid(), python=platform.python_version(),
             torch=torch.__version__, numpy=np.__version__, config_digest=self.config.digest,
             started=self.provenance.get('started', _dt.datetime.now(_dt.timezone.utc).isoformat()),
-            datasets=self.provenance.get('datasets', {}), resumed=self.resumed, status='running'))
+            datasets=self.provenance.get('datasets', {}), expected=self.provenance.get('expected', {}),
+            resumed=self.resumed, status='running', inputs='inputs.json'))
+        if self.lock.previous: self.provenance.setdefault('takeovers', []).append(self.lock.previous)
+        self._inputs = read_json(self.inputs_path) if self.inputs_path.exists() else {}
+        self.check_inputs()
         self._save_provenance()
 
     @property
     def records_path(self) -> Path: return self.dir/'records.jsonl'
+    @property
+    def inputs_path(self) -> Path: return self.dir/'inputs.json'
 
     def _save_provenance(self):
         self.provenance['wall_time_s'] = round(self._prev_wall + time.time() - self._t0, 3)
         write_json(self.dir/'provenance.json', self.provenance)
 
+    def check_inputs(self) -> dict[str, str]:
+        "Add the data files read so far (`inputs_read`) to `inputs.json`; a file whose content differs from what this run read before raises `RecordsError` naming it."
+        root, changed, new = get_settings().data_root, [], False
+        for p, fp in inputs_read().items():
+            k = _input_key(p, root)
+            if k not in self._inputs: self._inputs[k] = fp; new = True
+            elif self._inputs[k] != fp: changed.append(f"{p} (was {self._inputs[k]}, now {fp})")
+        if changed:
+            raise RecordsError(f"run {self.run_id}: data file(s) changed since the run started: {'; '.join(changed)}. "
+                               "Resuming would mix results from different data; start a new run (no run id)")
+        if new: write_json(self.inputs_path, self._inputs)
+        return dict(self._inputs)
+
     def note_dataset(self, name:str, # the dataset's registry name
                      real:bool, # True when read from real files, False for a synthetic stand-in
                      detail:str=''): # e.g. the files read, or the stand-in used
-        "Record whether a dataset was real or synthetic."
+        "Record whether a dataset was real or synthetic (and the fingerprints of the files read so far)."
         self.provenance['datasets'][name] = dict(real=bool(real), detail=detail)
-        self._save_provenance()
+        self.check_inputs(); self._save_provenance()
+
+    def expect(self, loop:str, # a loop's name, as it appears in its records' `loop` field
+               n:int # the number of records (cycles) a finished loop has
+              ) -> None:
+        "Declare that a complete run has `n` records of `loop`, numbered by `cycle` 0..n-1 (what `records` checks)."
+        if self.provenance['expected'].get(loop) != int(n):
+            self.provenance['expected'][loop] = int(n); self._save_provenance()
 
     def log(self, **record) -> dict:
         "Append one record (with a timestamp) to `records.jsonl`."
@@ -364,17 +536,46 @@ class RunContext:
         append_jsonl(self.records_path, record)
         return record
 
-    def records(self) -> list[dict]: return read_jsonl(self.records_path)
+    def completeness(self, records:list[dict]|None=None) -> list[str]:
+        "What is missing or extra among the records of the expected loops (empty when the run is complete)."
+        recs = self.records(partial=True) if records is None else records
+        out = []
+        for loop, n in sorted(self.provenance.get('expected', {}).items()):
+            cyc = sorted(r.get('cycle') for r in recs if r.get('loop') == loop)
+            if cyc == list(range(n)): continue
+            dup = sorted({c for c in cyc if cyc.count(c) > 1})
+            out.append(f"loop {loop}: {len(cyc)} of {n} records" + (f", cycles {dup} repeated" if dup else ''))
+        return out
+
+    def records(self, partial:bool=False # accept a run whose loops are incomplete (and set `partial_note`)
+               ) -> list[dict]:
+        "All records. Raises `RecordsError` on a damaged file, or when a declared loop is incomplete unless `partial`."
+        recs = read_jsonl(self.records_path, torn_ok=partial)
+        gaps = self.completeness(recs) if self.provenance.get('expected') else []
+        if gaps and not partial:
+            raise RecordsError(f"run {self.run_id} is incomplete ({'; '.join(gaps[:4])}{' ...' if len(gaps) > 4 else ''}); "
+                               f"resume it, or pass partial=True to draw what is there ({self.records_path})")
+        self.partial_note = f"PARTIAL: {len(gaps)} incomplete loop(s)" if gaps else None
+        return recs
+
+    def stamp(self) -> str:
+        "One line saying what made an artifact: profile, seeds, commit and run (and PARTIAL when the records were incomplete)."
+        seeds = self.provenance.get('seeds')
+        s = (f"made by run {self.run_id} at profile {self.profile}, seeds {list(seeds) if seeds is not None else '?'}, "
+             f"commit {(self.provenance.get('git_commit') or 'unknown')[:12]}, alpapers {self.provenance.get('alpapers')}")
+        return s + (f"; {self.partial_note}" if self.partial_note else '')
 
     def path(self, *parts) -> Path:
         "A path inside the run directory (parents created)."
         p = self.dir.joinpath(*parts); p.parent.mkdir(parents=True, exist_ok=True); return p
 
     def finish(self, status:str='finished') -> None:
-        "Mark the run finished (or failed) and record its total wall time."
+        "Mark the run finished (or failed), record its total wall time and release the run's lock."
+        if status == 'finished': self.check_inputs()
         self.provenance['status'] = status
         self.provenance['finished'] = _dt.datetime.now(_dt.timezone.utc).isoformat()
         self._save_provenance()
+        self.lock.release()
 
     def __enter__(self): return self
     def __exit__(self, et, ev, tb): self.finish('failed' if et else 'finished')
