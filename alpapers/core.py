@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #7dec4be0
 from __future__ import annotations
-import atexit, configparser, contextlib, dataclasses, datetime as _dt, hashlib, json, os, platform, random, subprocess, sys, tempfile, time, uuid
+import atexit, configparser, contextlib, dataclasses, datetime as _dt, hashlib, json, os, platform, random, re, subprocess, sys, tempfile, time, uuid
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping
@@ -16,8 +16,8 @@ __all__ = ['PROFILES', 'EXECUTORS', 'FULL_HASH_MAX', 'AlpapersError', 'ConfigErr
            'check_profile', 'Settings', 'find_settings_file', 'in_test', 'get_settings', 'import_providers',
            'seed_everything', 'derive_seed', 'get_device', 'set_threads', 'to_json', 'atomic_write', 'write_json',
            'read_json', 'append_jsonl', 'read_jsonl', 'repair_jsonl', 'file_fingerprint', 'note_input', 'inputs_read',
-           'forget_inputs', 'Config', 'make_config', 'FileLock', 'git_commit', 'new_run_id', 'device_name',
-           'RunContext']
+           'forget_inputs', 'Config', 'make_config', 'check_params', 'notebook_config', 'FileLock', 'git_commit',
+           'new_run_id', 'device_name', 'RunContext']
 
 # %% ../nbs/00_core.ipynb #38d9f413
 class AlpapersError(Exception):
@@ -64,6 +64,11 @@ class Settings:
     executor: str = 'local'# how `alpapers reproduce` runs notebooks
     jobs: int = 1          # notebooks run at once
     source: str = '<defaults>' # where these settings came from
+
+    def figures_for(self, profile:str # the profile of the run that writes figures
+                   ) -> Path:
+        "Where a run at `profile` writes its figures: `figures_dir` for cpu and paper; a smoke run's go to `<results_dir>/figures-smoke`, so a quick run never touches the committed figures."
+        return self.figures_dir if check_profile(profile) != 'smoke' else self.results_dir/'figures-smoke'
 
 def find_settings_file(start:Path|str|None=None # folder to search from (default: the working directory)
                       ) -> Path|None:
@@ -320,6 +325,46 @@ def make_config(params:Mapping, # the values given (e.g. a notebook's parameters
         out[k] = float(v) if isinstance(defaults[k], float) and v is not None else v
         if isinstance(out[k], list): out[k] = tuple(out[k])
     return Config(out)
+
+# %% ../nbs/00_core.ipynb #a1f0c008
+_POSITIVE = re.compile(r'(cycles|per_cycle|initial|epochs|batch_size|image_size|mc_T|T|lr|.*_(steps|epochs|batch|width|latent|lr|T))')
+_NONNEG = re.compile(r'(n_pool|n_test|subset|threads|n|.*_n)')
+
+def check_params(params:Mapping, # parameter values (from the CLI, the Python API, a manifest or papermill)
+                 valid:Iterable[str]|None=None, # the names the notebook declares (None: names are not checked)
+                 where:str='parameters' # what is being checked, for messages
+                ) -> dict:
+    "Reject unknown names (listing the valid ones), an empty or repeated seed list, and sizes that are not positive; returns `params` as a dict."
+    params = dict(params)
+    if valid is not None:
+        valid = list(valid); unknown = sorted(set(params) - set(valid))
+        if unknown: raise ConfigError(f"{where}: unknown parameter(s) {unknown}; valid parameters: {', '.join(sorted(valid))}")
+    if 'seeds' in params:
+        s = params['seeds']
+        if not isinstance(s, (list, tuple)) or not s or not all(isinstance(x, (int, np.integer)) and not isinstance(x, bool) for x in s):
+            raise ConfigError(f"{where}: seeds must be a non-empty list of ints, got {s!r}")
+        dup = sorted({int(x) for x in s if list(s).count(x) > 1})
+        if dup: raise ConfigError(f"{where}: seeds {dup} repeated in {list(s)}; each seed is one independent run, so a repeat would count one run twice")
+    for k, v in params.items():
+        vals = v if isinstance(v, (list, tuple)) and k != 'seeds' else [v]
+        nums = [x for x in vals if isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool)]
+        if _POSITIVE.fullmatch(k) and any(x <= 0 for x in nums): raise ConfigError(f"{where}: {k} must be positive, got {v!r}")
+        if _NONNEG.fullmatch(k) and any(x < 0 for x in nums): raise ConfigError(f"{where}: {k} must be >= 0 (0: all), got {v!r}")
+    return params
+
+def notebook_config(namespace:Mapping, # the notebook's `globals()` after papermill's injected cell
+                    defaults:Mapping, # the parameters cell's names and values (`DEFAULTS`)
+                    before:Iterable[str], # the names defined before the parameters cell (`_before`)
+                    name:str, # the experiment, for messages
+                    runner:Sequence[str]=() # runner parameters that are not part of the config
+                   ) -> Config:
+    "The frozen config of an experiment notebook: a name papermill injected that the parameters cell does not declare is an error, then `check_params` and `make_config`."
+    before = set(before)
+    injected = sorted(k for k in namespace if k not in before and k not in defaults and not k.startswith('_') and k != 'DEFAULTS')
+    if injected: raise ConfigError(f"{name}: unknown parameter(s) {injected}; valid parameters: {', '.join(sorted(defaults))}")
+    vals = {k: namespace[k] for k in defaults if k not in runner}
+    check_params(vals, where=name)
+    return make_config(vals, {k: v for k, v in defaults.items() if k not in runner}, name)
 
 # %% ../nbs/00_core.ipynb #a1f0c005
 try: import fcntl

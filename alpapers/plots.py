@@ -10,11 +10,12 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 import matplotlib
-from .core import ConfigError, atomic_write, check_profile, get_settings, read_jsonl
+from .core import ConfigError, FileLock, atomic_write, check_profile, get_settings, read_json, read_jsonl, write_json
 
 # %% auto #0
-__all__ = ['HOLDS_TEXT', 'in_jupyter_kernel', 'records_to_frame', 'summarize', 'al_curve', 'save_figure', 'markdown_table',
-           'save_table', 'fmt_mean_std', 'claims_table']
+__all__ = ['PROFILE_RANK', 'FIGURES_INDEX', 'HOLDS_TEXT', 'in_jupyter_kernel', 'records_to_frame', 'summarize', 'al_curve',
+           'figures_index', 'check_figures_writable', 'save_figure', 'markdown_table', 'save_table', 'fmt_mean_std',
+           'claims_table']
 
 # %% ../nbs/07a_plots.ipynb #536a1cc4
 def in_jupyter_kernel() -> bool:
@@ -105,23 +106,63 @@ def _check_stem(stem:str) -> str:
         raise ConfigError(f"figure/table stem must be a plain file name without extension, got {stem!r}")
     return stem
 
+PROFILE_RANK = {'smoke': 0, 'cpu': 1, 'paper': 2}
+FIGURES_INDEX = 'provenance.json'   # in the figures folder: file name -> the run that made it
+
+def figures_index(figures_dir:Path|str # a figures folder
+                 ) -> dict:
+    "What made each file of `figures_dir`: file name -> {profile, run_id, seeds, commit, experiment}."
+    p = Path(figures_dir)/FIGURES_INDEX
+    return read_json(p) if p.exists() else {}
+
+def check_figures_writable(figures_dir:Path|str, # where the files would go
+                           names:Iterable[str], # their file names
+                           profile:str # the profile of the run that would write them
+                          ) -> None:
+    "Refuse (ConfigError) to overwrite a file made at a higher profile; a file of unknown origin counts as `cpu` (e.g. committed figures)."
+    d, rank = Path(figures_dir), PROFILE_RANK[check_profile(profile)]
+    idx = figures_index(d) if (d/FIGURES_INDEX).exists() else {}
+    hit = [(n, idx.get(n, {}).get('profile', 'cpu')) for n in names if (d/n).exists()]
+    hit = [(n, p) for n, p in hit if PROFILE_RANK.get(p, 1) > rank]
+    if hit:
+        raise ConfigError(f"{d}: {', '.join(f'{n} (made at {p})' for n, p in hit[:4])}{' ...' if len(hit) > 4 else ''} would be "
+                          f"overwritten by a {profile} run; a run never overwrites figures of a higher profile. "
+                          f"Write to another folder (the default for {profile}: {get_settings().figures_for(profile)})")
+
+def _write_artifacts(d:Path, files:Mapping[str, bytes|str], run) -> list[Path]:
+    "Write `files` into `d` atomically; with a run, refuse to overwrite higher-profile files and index what made them."
+    if run is None: return [atomic_write(d/n, b) for n, b in files.items()]
+    with FileLock(d/'.provenance.lock', f'the figures index of {d}'):
+        check_figures_writable(d, files, run.profile)
+        paths = [atomic_write(d/n, b) for n, b in files.items()]
+        idx = figures_index(d)
+        for n in files:
+            idx[n] = dict(profile=run.profile, run_id=run.run_id, experiment=f'{run.paper}/{run.experiment}',
+                          seeds=run.provenance.get('seeds'), commit=run.provenance.get('git_commit'), partial=bool(run.partial_note))
+        write_json(d/FIGURES_INDEX, idx)
+    return paths
+
 def save_figure(fig, # a matplotlib Figure (or Axes: its figure is saved)
                 stem:str, # file name without extension, named after the paper's numbering (`matal_fig3a`)
                 figures_dir:Path|str|None=None, # default: settings' figures_dir
                 formats:Sequence[str]=('png', 'svg'), # one file per format
-                dpi:int=150
+                dpi:int=150,
+                run=None # the `RunContext` that made it: its stamp goes under the figure (PARTIAL in the title), and the index
                ) -> list[Path]:
     "Write `fig` as `<figures_dir>/<stem>.<fmt>` for each format, atomically; returns the paths."
     fig = getattr(fig, 'figure', fig)
     d, stem = _figures_dir(figures_dir), _check_stem(stem)
-    paths = []
+    if run is not None:
+        fig.text(0.01, -0.01, run.stamp(), fontsize=6, color='0.4', ha='left', va='top')
+        if run.partial_note: fig.suptitle(f"{run.partial_note} (drawn from an incomplete run)", color='firebrick', fontsize=9)
+    files = {}
     with matplotlib.rc_context({'svg.hashsalt': 'alpapers'}):
         for fmt in formats:
             buf = io.BytesIO()
             meta = {'Date': None} if fmt in ('svg', 'pdf') else {}
             fig.savefig(buf, format=fmt, dpi=dpi, bbox_inches='tight', metadata=meta)
-            paths.append(atomic_write(d/f'{stem}.{fmt}', buf.getvalue()))
-    return paths
+            files[f'{stem}.{fmt}'] = buf.getvalue()
+    return _write_artifacts(d, files, run)
 
 def _fmt_cell(v, floatfmt:str) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)): return ''
@@ -148,12 +189,15 @@ def save_table(df:pd.DataFrame, # the table (its data is written in full precisi
                figures_dir:Path|str|None=None, # default: settings' figures_dir
                floatfmt:str='.4g', # number format of the Markdown version only
                index:bool=False, # write the index too
-               title:str|None=None # a heading line above the Markdown table
+               title:str|None=None, # a heading line above the Markdown table
+               run=None # the `RunContext` that made it: a line under the table says which run, profile, seeds and commit
               ) -> list[Path]:
     "Write `df` as `<stem>.md` (Markdown) and `<stem>.csv`, atomically; returns both paths."
     d, stem = _figures_dir(figures_dir), _check_stem(stem)
+    if run is not None and run.partial_note: title = f"{run.partial_note}: {title or ''}"
     md = (f'**{title}**\n\n' if title else '') + markdown_table(df, floatfmt, index)
-    return [atomic_write(d/f'{stem}.md', md), atomic_write(d/f'{stem}.csv', df.to_csv(index=index))]
+    if run is not None: md += f"\n_{run.stamp()}_\n"
+    return _write_artifacts(d, {f'{stem}.md': md, f'{stem}.csv': df.to_csv(index=index)}, run)
 
 # %% ../nbs/07a_plots.ipynb #965724f1
 HOLDS_TEXT = {True: 'yes', False: 'no', None: 'n/a at this profile'}
