@@ -7,13 +7,14 @@ from __future__ import annotations
 import concurrent.futures as cf, contextlib, dataclasses, importlib, multiprocessing as mp, os, sys, time
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
-from .core import (AlpapersError, ConfigError, PROFILES, check_profile, find_settings_file, get_settings,
-                           make_config, new_run_id, write_json)
+from .core import (AlpapersError, ConfigError, FileLock, PROFILES, RunLocked, _pid_alive, check_params, check_profile,
+                           find_settings_file, get_settings, make_config, new_run_id, read_json, write_json)
 
 # %% auto #0
 __all__ = ['MANIFEST', 'Experiment', 'register_experiment', 'list_experiments', 'select_experiments', 'ExperimentNotFound',
-           'ExperimentFailed', 'experiments_dir_candidates', 'find_experiments_dir', 'check_kernel', 'run_experiment',
-           'reproduce', 'notebook_parameters', 'check_manifest']
+           'ExperimentFailed', 'experiments_dir_candidates', 'find_experiments_dir', 'notebook_parameters',
+           'check_manifest', 'check_kernel', 'run_experiment', 'reproduce', 'run_status', 'list_runs',
+           'latest_resumable']
 
 # %% ../nbs/09_reproduce.ipynb #b0d4820e
 @dataclasses.dataclass(frozen=True)
@@ -176,169 +177,6 @@ def find_experiments_dir() -> Path:
         "checkout), or point ALPAPERS_EXPERIMENTS at its nbs/experiments folder. Looked in: "
         + ', '.join(map(str, cands)))
 
-# %% ../nbs/09_reproduce.ipynb #1cc37a91
-@contextlib.contextmanager
-def _interpreter_first_on_path():
-    "Put this interpreter's folder first on PATH (the `python3` kernel spec runs `python` from the PATH)."
-    old = os.environ.get('PATH', '')
-    os.environ['PATH'] = os.pathsep.join([str(Path(sys.executable).parent), old]) if old else str(Path(sys.executable).parent)
-    try: yield
-    finally: os.environ['PATH'] = old
-
-def check_kernel(kernel_name:str='python3') -> str:
-    "Return `kernel_name` if a Jupyter kernel of that name is installed, else raise a `ConfigError` listing them."
-    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
-    try: KernelSpecManager().get_kernel_spec(kernel_name)
-    except NoSuchKernel:
-        avail = sorted(KernelSpecManager().find_kernel_specs())
-        raise ConfigError(f"Jupyter kernel {kernel_name!r} not found; installed kernels: {', '.join(avail) or 'none'} "
-                          "(install one with `python -m ipykernel install --sys-prefix`)") from None
-    return kernel_name
-
-def _quiet_kernel_args(kernel_name:str) -> list[str]:
-    "ipykernel's own log lines off (its start-up warning about unencrypted local TCP, the interrupt at shut-down); other kernels get no extra arguments."
-    from jupyter_client.kernelspec import KernelSpecManager
-    argv = KernelSpecManager().get_kernel_spec(kernel_name).argv
-    return ['--IPKernelApp.log_level=CRITICAL'] if any('ipykernel' in a for a in argv) else []
-
-def _resolve_seeds(seeds) -> list[int]|None:
-    if seeds is None: return None
-    if isinstance(seeds, bool): raise ConfigError(f"seeds must be a count or a list of ints, got {seeds!r}")
-    if isinstance(seeds, int):
-        if seeds < 1: raise ConfigError(f"seeds must be at least 1, got {seeds}")
-        return list(range(seeds))
-    s = list(seeds)
-    if not s or not all(isinstance(x, int) and not isinstance(x, bool) for x in s): raise ConfigError(f"seeds must be a count or a non-empty list of ints, got {seeds!r}")
-    return s
-
-def run_experiment(exp:Experiment, # what to run
-                   profile:str='smoke', # smoke | cpu | paper
-                   seeds:int|Sequence[int]|None=None, # a number of seeds (0..N-1) or a list; None: the profile's default
-                   run_root:Path|str|None=None, # results root (default: settings' results_dir)
-                   figures_dir:Path|str|None=None, # where figures go (default: settings' figures_dir)
-                   kernel_name:str|None=None, # Jupyter kernel (default 'python3')
-                   progress:bool=False, # papermill's per-cell progress bar
-                   run_id:str|None=None, # default: a new run id
-                   experiments_dir:Path|str|None=None, # default: `find_experiments_dir()`
-                  ) -> dict:
-    "Execute `exp`'s notebook at `profile` into its run directory and check its outputs; returns a summary dict."
-    import papermill as pm
-    from papermill.exceptions import PapermillExecutionError
-    check_profile(profile)
-    s = get_settings()
-    run_root = Path(run_root) if run_root is not None else s.results_dir
-    figures_dir = Path(figures_dir) if figures_dir is not None else s.figures_dir
-    kernel_name = check_kernel(kernel_name or 'python3')
-    nb_dir = Path(experiments_dir) if experiments_dir is not None else find_experiments_dir()
-    nb = nb_dir/exp.notebook
-    if not nb.exists():
-        raise ExperimentNotFound(f"{exp.key}: notebook {exp.notebook} not found in {nb_dir}")
-    run_id = run_id or new_run_id()
-    run_dir = run_root/exp.paper/exp.artifact/profile/run_id
-    run_dir.mkdir(parents=True, exist_ok=True); figures_dir.mkdir(parents=True, exist_ok=True)
-    params = dict(exp.params[profile], profile=profile, results_dir=str(run_root), figures_dir=str(figures_dir), run_id=run_id)
-    seeds = _resolve_seeds(seeds)
-    if seeds is not None: params['seeds'] = seeds
-    out_nb = run_dir/'executed.ipynb'
-    summary = dict(experiment=exp.key, paper=exp.paper, artifact=exp.artifact, profile=profile, run_id=run_id,
-                   run_dir=str(run_dir), notebook=str(out_nb), status='failed', outputs=[], error=None)
-    t0 = time.time()
-    try:
-        with _interpreter_first_on_path():
-            pm.execute_notebook(str(nb), str(out_nb), parameters=params, kernel_name=kernel_name, progress_bar=progress,
-                                cwd=str(nb_dir), log_output=False, language='python',
-                                extra_arguments=_quiet_kernel_args(kernel_name))
-    except PapermillExecutionError as e:
-        summary.update(wall_s=round(time.time() - t0, 2), error=f"{e.ename}: {e.evalue}")
-        write_json(run_dir/'reproduce.json', summary)
-        raise ExperimentFailed(f"{exp.key} ({profile}) failed in cell {e.exec_count}: {e.ename}: {e.evalue}; "
-                               f"the executed notebook is {out_nb}") from None
-    except Exception as e:   # the kernel died or could not start, the notebook is unreadable, ...
-        summary.update(wall_s=round(time.time() - t0, 2), error=f"{type(e).__name__}: {e}")
-        write_json(run_dir/'reproduce.json', summary)
-        raise ExperimentFailed(f"{exp.key} ({profile}): papermill could not run {nb.name}: {type(e).__name__}: {e}") from e
-    wall = round(time.time() - t0, 2)
-    missing = [o for o in exp.outputs if not (figures_dir/o).exists() or (figures_dir/o).stat().st_mtime < t0 - 1]
-    summary.update(wall_s=wall, outputs=[str(figures_dir/o) for o in exp.outputs if o not in missing])
-    if missing:
-        summary['error'] = f"missing outputs: {', '.join(missing)}"
-        write_json(run_dir/'reproduce.json', summary)
-        raise ExperimentFailed(f"{exp.key} ({profile}) ran but did not write {', '.join(missing)} in {figures_dir}; "
-                               f"the executed notebook is {out_nb}")
-    summary['status'] = 'ok'
-    write_json(run_dir/'reproduce.json', summary)
-    return summary
-
-def _run_from_dict(exp:dict, **kw) -> dict:
-    "Process-pool entry point: rebuild the Experiment from a dict (picklable) and run it."
-    return run_experiment(Experiment(**exp), **kw)
-
-# %% ../nbs/09_reproduce.ipynb #bbd95180
-def _log_line(i:int, n:int, r:dict) -> str:
-    head = f"[{i}/{n}] {r['experiment']} ({r['profile']})"
-    if r['status'] == 'ok': return f"{head}: ok in {r.get('wall_s', 0):.1f} s -> {', '.join(Path(o).name for o in r['outputs'])}"
-    return f"{head}: FAILED after {r.get('wall_s', 0):.1f} s: {r['error']}"
-
-def reproduce(paper:str|None=None, # a paper key (None: every paper)
-              experiment:str|None=None, # an artifact name or 'paper/artifact' (None: every experiment of `paper`)
-              profile:str|None=None, # smoke | cpu | paper (None: the settings' default profile)
-              seeds:int|Sequence[int]|None=None, # number of seeds (or a list) overriding the profile's default
-              jobs:int|None=None, # notebooks run at once (None: the settings' `jobs`)
-              run_root:Path|str|None=None, # results root (default: settings' results_dir)
-              figures_dir:Path|str|None=None, # figures folder (default: settings' figures_dir)
-              kernel_name:str|None=None, # Jupyter kernel (default 'python3')
-              progress:bool=True, # print a line as each experiment starts and ends
-              log:Callable[[str], Any]|None=None, # where progress lines go (default: print)
-              manifest:Mapping[str, Experiment]|None=None, # default: `MANIFEST`
-              experiments_dir:Path|str|None=None, # default: `find_experiments_dir()`
-             ) -> list[dict]:
-    "Run the selected experiments at `profile`; returns one summary dict per experiment (status 'ok' or 'failed')."
-    s = get_settings()
-    profile = check_profile(profile or s.profile)
-    exps = select_experiments(paper, experiment, manifest)
-    jobs = s.jobs if jobs is None else jobs
-    if not isinstance(jobs, int) or jobs < 1: raise ConfigError(f"jobs must be a whole number of at least 1, got {jobs!r}")
-    seeds = _resolve_seeds(seeds)
-    kernel_name = check_kernel(kernel_name or 'python3')
-    nb_dir = Path(experiments_dir) if experiments_dir is not None else find_experiments_dir()
-    absent = [e.notebook for e in exps if not (nb_dir/e.notebook).exists()]
-    if absent: raise ExperimentNotFound(f"experiment notebook(s) not found in {nb_dir}: {', '.join(absent)}")
-    run_root = Path(run_root) if run_root is not None else s.results_dir
-    figures_dir = Path(figures_dir) if figures_dir is not None else s.figures_dir
-    say = (log or (lambda m: print(m, flush=True))) if progress else (lambda m: None)
-    kw = dict(profile=profile, seeds=seeds, run_root=run_root, figures_dir=figures_dir, kernel_name=kernel_name,
-              experiments_dir=nb_dir)
-    n, results = len(exps), {}
-    def failed(e, err, t0): return dict(experiment=e.key, paper=e.paper, artifact=e.artifact, profile=profile, status='failed',
-                                        wall_s=round(time.time() - t0, 2), outputs=[], error=str(err))
-    t_all = time.time()
-    if jobs == 1 or n == 1:
-        for i, e in enumerate(exps, 1):
-            say(f"[{i}/{n}] {e.key} ({profile}): running {e.notebook}")
-            t0 = time.time()
-            try: r = run_experiment(e, progress=progress and n == 1 and sys.stderr.isatty(), **kw)
-            except AlpapersError as err: r = failed(e, err, t0)
-            results[e.key] = r; say(_log_line(i, n, r))
-    else:
-        # the worker is the installed module's function, so it pickles by reference even when called from a notebook
-        worker = importlib.import_module('alpapers.reproduce')._run_from_dict
-        with cf.ProcessPoolExecutor(max_workers=min(jobs, n), mp_context=mp.get_context('spawn')) as pool:
-            futs, t0s = {}, {}
-            for e in exps:
-                futs[pool.submit(worker, dataclasses.asdict(e), **kw)] = e; t0s[e.key] = time.time()
-                say(f"[queued] {e.key} ({profile}): {e.notebook}")
-            for i, f in enumerate(cf.as_completed(futs), 1):
-                e = futs[f]
-                try: r = f.result()
-                except Exception as err: r = failed(e, err, t0s[e.key])
-                results[e.key] = r; say(_log_line(i, n, r))
-    out = [results[e.key] for e in exps]
-    ok = sum(r['status'] == 'ok' for r in out)
-    say(f"{ok}/{n} experiment(s) ok in {time.time() - t_all:.1f} s; figures in {figures_dir}")
-    with contextlib.suppress(OSError):
-        write_json(run_root/'reproduce'/f"{new_run_id()}.json", dict(profile=profile, jobs=jobs, seeds=seeds, experiments=out))
-    return out
-
 # %% ../nbs/09_reproduce.ipynb #868c66aa
 def notebook_parameters(path:Path|str # an .ipynb file
                        ) -> dict[str, Any]:
@@ -372,7 +210,277 @@ def check_manifest(manifest:Mapping[str, Experiment]|None=None, # default: `MANI
         undeclared = sorted(need - set(defaults))
         if undeclared: out[e.key] = f"parameters cell lacks {undeclared}"; continue
         try:   # every profile's values have the types of the notebook's defaults (what its own make_config checks)
-            for p in PROFILES: make_config({**e.params[p], 'profile': p}, defaults, f"{e.key} at profile {p}")
+            for p in PROFILES:
+                check_params(e.params[p], where=f"{e.key} at profile {p}")
+                make_config({**e.params[p], 'profile': p}, defaults, f"{e.key} at profile {p}")
             out[e.key] = 'ok'
         except ConfigError as err: out[e.key] = str(err)
     return out
+
+# %% ../nbs/09_reproduce.ipynb #1cc37a91
+@contextlib.contextmanager
+def _interpreter_first_on_path():
+    "Put this interpreter's folder first on PATH (the `python3` kernel spec runs `python` from the PATH)."
+    old = os.environ.get('PATH', '')
+    os.environ['PATH'] = os.pathsep.join([str(Path(sys.executable).parent), old]) if old else str(Path(sys.executable).parent)
+    try: yield
+    finally: os.environ['PATH'] = old
+
+def check_kernel(kernel_name:str='python3') -> str:
+    "Return `kernel_name` if a Jupyter kernel of that name is installed, else raise a `ConfigError` listing them."
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+    try: KernelSpecManager().get_kernel_spec(kernel_name)
+    except NoSuchKernel:
+        avail = sorted(KernelSpecManager().find_kernel_specs())
+        raise ConfigError(f"Jupyter kernel {kernel_name!r} not found; installed kernels: {', '.join(avail) or 'none'} "
+                          "(install one with `python -m ipykernel install --sys-prefix`)") from None
+    return kernel_name
+
+def _quiet_kernel_args(kernel_name:str) -> list[str]:
+    "ipykernel's own log lines off (its start-up warning about unencrypted local TCP, the interrupt at shut-down); other kernels get no extra arguments."
+    from jupyter_client.kernelspec import KernelSpecManager
+    argv = KernelSpecManager().get_kernel_spec(kernel_name).argv
+    return ['--IPKernelApp.log_level=CRITICAL'] if any('ipykernel' in a for a in argv) else []
+
+def _resolve_seeds(seeds) -> list[int]|None:
+    if seeds is None: return None
+    if isinstance(seeds, bool): raise ConfigError(f"seeds must be a count or a list of ints, got {seeds!r}")
+    if isinstance(seeds, int):
+        if seeds < 1: raise ConfigError(f"seeds must be at least 1, got {seeds}")
+        return list(range(seeds))
+    s = list(seeds)
+    if not s or not all(isinstance(x, int) and not isinstance(x, bool) for x in s): raise ConfigError(f"seeds must be a count or a non-empty list of ints, got {seeds!r}")
+    return check_params({'seeds': s}, where='seeds')['seeds']
+
+def _check_run_params(exp:Experiment, profile:str, extra:Mapping|None, nb:Path) -> dict:
+    "The parameters papermill will inject (manifest at `profile`, then `extra`), checked against the notebook's declared names."
+    declared = notebook_parameters(nb)
+    runner = {'profile', 'results_dir', 'figures_dir', 'run_id', 'partial'}
+    bad = sorted(runner & set(extra or {}))
+    if bad: raise ConfigError(f"{exp.key}: {bad} are set by the runner (use its own options), not as parameters")
+    params = {**exp.params[profile], **(extra or {})}
+    check_params(params, [k for k in declared if k not in runner], f"{exp.key} at profile {profile}")
+    for k, v in params.items():   # the notebook's make_config repeats this; here it fails before any kernel starts
+        if k in declared: make_config({k: v}, {k: declared[k]}, f"{exp.key} at profile {profile}")
+    return params
+
+def _index_outputs(figures_dir:Path, exp:Experiment, profile:str, run_id:str, seeds) -> None:
+    "Record in the figures index what made each output that the notebook did not index itself."
+    from alpapers.plots import FIGURES_INDEX, figures_index
+    with FileLock(figures_dir/'.provenance.lock', f'the figures index of {figures_dir}'):
+        idx = figures_index(figures_dir)
+        for o in exp.outputs:
+            if idx.get(o, {}).get('run_id') != run_id: idx[o] = dict(profile=profile, run_id=run_id, experiment=exp.key, seeds=seeds)
+        write_json(figures_dir/FIGURES_INDEX, idx)
+
+def run_experiment(exp:Experiment, # what to run
+                   profile:str='smoke', # smoke | cpu | paper
+                   seeds:int|Sequence[int]|None=None, # a number of seeds (0..N-1) or a list; None: the profile's default
+                   run_root:Path|str|None=None, # results root (default: settings' results_dir)
+                   figures_dir:Path|str|None=None, # where figures go (default: `Settings.figures_for(profile)`)
+                   kernel_name:str|None=None, # Jupyter kernel (default 'python3')
+                   progress:bool=False, # papermill's per-cell progress bar
+                   run_id:str|None=None, # default: a new run id; an existing run's id resumes it
+                   experiments_dir:Path|str|None=None, # default: `find_experiments_dir()`
+                   params:Mapping[str, Any]|None=None, # parameter overrides (checked against the notebook's parameters cell)
+                  ) -> dict:
+    "Execute `exp`'s notebook at `profile` into its run directory and check its outputs; returns a summary dict."
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+    from alpapers.plots import check_figures_writable
+    check_profile(profile)
+    s = get_settings()
+    run_root = Path(run_root) if run_root is not None else s.results_dir
+    figures_dir = Path(figures_dir) if figures_dir is not None else s.figures_for(profile)
+    kernel_name = check_kernel(kernel_name or 'python3')
+    nb_dir = Path(experiments_dir) if experiments_dir is not None else find_experiments_dir()
+    nb = nb_dir/exp.notebook
+    if not nb.exists():
+        raise ExperimentNotFound(f"{exp.key}: notebook {exp.notebook} not found in {nb_dir}")
+    params = _check_run_params(exp, profile, params, nb)
+    seeds = _resolve_seeds(seeds)
+    if seeds is not None: params['seeds'] = seeds
+    if 'seeds' in params: check_params({'seeds': params['seeds']}, where=exp.key)
+    figures_dir.mkdir(parents=True, exist_ok=True)
+    check_figures_writable(figures_dir, exp.outputs, profile)
+    run_id = run_id or new_run_id()
+    run_dir = run_root/exp.paper/exp.artifact/profile/run_id
+    holder = FileLock(run_dir/'.lock', '').holder()
+    if holder: raise RunLocked(f"run {exp.key}/{profile}/{run_id} is held by pid {holder.get('pid')} on {holder.get('host')} since {holder.get('started')}")
+    fig_lock = FileLock(figures_dir/'.locks'/f'{exp.paper}_{exp.artifact}.lock', f"figure set {exp.key} in {figures_dir}").acquire()
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        params.update(profile=profile, results_dir=str(run_root), figures_dir=str(figures_dir), run_id=run_id)
+        out_nb = run_dir/'executed.ipynb'
+        summary = dict(experiment=exp.key, paper=exp.paper, artifact=exp.artifact, profile=profile, run_id=run_id,
+                       run_dir=str(run_dir), notebook=str(out_nb), status='running', pid=os.getpid(), outputs=[], error=None,
+                       params={k: v for k, v in params.items() if k not in ('results_dir', 'figures_dir')}, figures_dir=str(figures_dir))
+        write_json(run_dir/'reproduce.json', summary)
+        t0 = time.time()
+        try:
+            with _interpreter_first_on_path():
+                pm.execute_notebook(str(nb), str(out_nb), parameters=params, kernel_name=kernel_name, progress_bar=progress,
+                                    cwd=str(nb_dir), log_output=False, language='python',
+                                    extra_arguments=_quiet_kernel_args(kernel_name))
+        except PapermillExecutionError as e:
+            summary.update(status='failed', wall_s=round(time.time() - t0, 2), error=f"{e.ename}: {e.evalue}")
+            write_json(run_dir/'reproduce.json', summary)
+            raise ExperimentFailed(f"{exp.key} ({profile}) failed in cell {e.exec_count}: {e.ename}: {e.evalue}; "
+                                   f"the executed notebook is {out_nb}") from None
+        except Exception as e:   # the kernel died or could not start, the notebook is unreadable, ...
+            summary.update(status='failed', wall_s=round(time.time() - t0, 2), error=f"{type(e).__name__}: {e}")
+            write_json(run_dir/'reproduce.json', summary)
+            raise ExperimentFailed(f"{exp.key} ({profile}): papermill could not run {nb.name}: {type(e).__name__}: {e}") from e
+        wall = round(time.time() - t0, 2)
+        missing = [o for o in exp.outputs if not (figures_dir/o).exists() or (figures_dir/o).stat().st_mtime < t0 - 1]
+        summary.update(wall_s=wall, outputs=[str(figures_dir/o) for o in exp.outputs if o not in missing])
+        if missing:
+            summary.update(status='failed', error=f"missing outputs: {', '.join(missing)}")
+            write_json(run_dir/'reproduce.json', summary)
+            raise ExperimentFailed(f"{exp.key} ({profile}) ran but did not write {', '.join(missing)} in {figures_dir}; "
+                                   f"the executed notebook is {out_nb}")
+        _index_outputs(figures_dir, exp, profile, run_id, params.get('seeds'))
+        summary['status'] = 'ok'
+        write_json(run_dir/'reproduce.json', summary)
+        return summary
+    finally: fig_lock.release()
+
+def _run_from_dict(exp:dict, **kw) -> dict:
+    "Process-pool entry point: rebuild the Experiment from a dict (picklable) and run it."
+    return run_experiment(Experiment(**exp), **kw)
+
+# %% ../nbs/09_reproduce.ipynb #bbd95180
+def _log_line(i:int, n:int, r:dict) -> str:
+    head = f"[{i}/{n}] {r['experiment']} ({r['profile']})"
+    if r['status'] == 'ok': return f"{head}: ok in {r.get('wall_s', 0):.1f} s -> {', '.join(Path(o).name for o in r['outputs'])}"
+    return f"{head}: FAILED after {r.get('wall_s', 0):.1f} s: {r['error']}"
+
+def reproduce(paper:str|None=None, # a paper key (None: every paper)
+              experiment:str|None=None, # an artifact name or 'paper/artifact' (None: every experiment of `paper`)
+              profile:str|None=None, # smoke | cpu | paper (None: the settings' default profile)
+              seeds:int|Sequence[int]|None=None, # number of seeds (or a list) overriding the profile's default
+              jobs:int|None=None, # notebooks run at once (None: the settings' `jobs`)
+              run_root:Path|str|None=None, # results root (default: settings' results_dir)
+              figures_dir:Path|str|None=None, # figures folder (default: settings' figures_dir)
+              kernel_name:str|None=None, # Jupyter kernel (default 'python3')
+              progress:bool=True, # print a line as each experiment starts and ends
+              log:Callable[[str], Any]|None=None, # where progress lines go (default: print)
+              manifest:Mapping[str, Experiment]|None=None, # default: `MANIFEST`
+              experiments_dir:Path|str|None=None, # default: `find_experiments_dir()`
+              params:Mapping[str, Any]|None=None, # parameter overrides for every selected experiment (checked first)
+              resume:bool=False, # continue the latest interrupted run of each experiment at `profile`
+              run_id:str|None=None, # continue (or start) this run; only with one experiment
+             ) -> list[dict]:
+    "Run the selected experiments at `profile`; returns one summary dict per experiment (status 'ok' or 'failed')."
+    s = get_settings()
+    profile = check_profile(profile or s.profile)
+    exps = select_experiments(paper, experiment, manifest)
+    jobs = s.jobs if jobs is None else jobs
+    if not isinstance(jobs, int) or jobs < 1: raise ConfigError(f"jobs must be a whole number of at least 1, got {jobs!r}")
+    seeds = _resolve_seeds(seeds)
+    kernel_name = check_kernel(kernel_name or 'python3')
+    nb_dir = Path(experiments_dir) if experiments_dir is not None else find_experiments_dir()
+    absent = [e.notebook for e in exps if not (nb_dir/e.notebook).exists()]
+    if absent: raise ExperimentNotFound(f"experiment notebook(s) not found in {nb_dir}: {', '.join(absent)}")
+    run_root = Path(run_root) if run_root is not None else s.results_dir
+    figures_dir = Path(figures_dir) if figures_dir is not None else s.figures_for(profile)
+    say = (log or (lambda m: print(m, flush=True))) if progress else (lambda m: None)
+    # everything that can be checked is checked before the first notebook starts
+    from alpapers.plots import check_figures_writable
+    for e in exps:
+        _check_run_params(e, profile, params, nb_dir/e.notebook)
+        check_figures_writable(figures_dir, e.outputs, profile)
+    if run_id is not None and len(exps) != 1: raise ConfigError(f"--run-id names one run, but {len(exps)} experiments are selected; add --experiment")
+    if run_id is not None and resume: raise ConfigError("give --resume or --run-id, not both")
+    run_ids = {exps[0].key: run_id} if run_id else {}
+    if resume:
+        for e in exps:
+            r = latest_resumable(e, profile, run_root)
+            if r is None: raise ConfigError(f"--resume: {e.key} has no interrupted or failed run at profile {profile} under {run_root}; "
+                                            "run it without --resume (alpapers runs lists the runs)")
+            run_ids[e.key] = r['run_id']; say(f"resuming {e.key} ({profile}) run {r['run_id']} ({r['status']})")
+    kw = dict(profile=profile, seeds=seeds, run_root=run_root, figures_dir=figures_dir, kernel_name=kernel_name,
+              experiments_dir=nb_dir, params=params)
+    n, results = len(exps), {}
+    def failed(e, err, t0): return dict(experiment=e.key, paper=e.paper, artifact=e.artifact, profile=profile, status='failed',
+                                        wall_s=round(time.time() - t0, 2), outputs=[], error=str(err))
+    t_all = time.time()
+    if jobs == 1 or n == 1:
+        for i, e in enumerate(exps, 1):
+            say(f"[{i}/{n}] {e.key} ({profile}): running {e.notebook}")
+            t0 = time.time()
+            try: r = run_experiment(e, progress=progress and n == 1 and sys.stderr.isatty(), run_id=run_ids.get(e.key), **kw)
+            except AlpapersError as err: r = failed(e, err, t0)
+            results[e.key] = r; say(_log_line(i, n, r))
+    else:
+        # the worker is the installed module's function, so it pickles by reference even when called from a notebook
+        worker = importlib.import_module('alpapers.reproduce')._run_from_dict
+        with cf.ProcessPoolExecutor(max_workers=min(jobs, n), mp_context=mp.get_context('spawn')) as pool:
+            futs, t0s = {}, {}
+            for e in exps:
+                futs[pool.submit(worker, dataclasses.asdict(e), run_id=run_ids.get(e.key), **kw)] = e; t0s[e.key] = time.time()
+                say(f"[queued] {e.key} ({profile}): {e.notebook}")
+            for i, f in enumerate(cf.as_completed(futs), 1):
+                e = futs[f]
+                try: r = f.result()
+                except Exception as err: r = failed(e, err, t0s[e.key])
+                results[e.key] = r; say(_log_line(i, n, r))
+    out = [results[e.key] for e in exps]
+    ok = sum(r['status'] == 'ok' for r in out)
+    say(f"{ok}/{n} experiment(s) ok in {time.time() - t_all:.1f} s; figures in {figures_dir}")
+    with contextlib.suppress(OSError):
+        write_json(run_root/'reproduce'/f"{new_run_id()}.json", dict(profile=profile, jobs=jobs, seeds=seeds, experiments=out))
+    return out
+
+# %% ../nbs/09_reproduce.ipynb #c3d0e002
+def run_status(run_dir:Path|str # a run directory
+              ) -> dict:
+    "What a run directory holds: experiment, profile, run id, seeds, status (finished, failed, interrupted, running (pid N)), wall time."
+    d = Path(run_dir)
+    def _read(name):
+        p = d/name
+        if not p.exists(): return {}
+        try: return read_json(p)
+        except AlpapersError as e: return {'_damaged': str(e)}
+    prov, rep = _read('provenance.json'), _read('reproduce.json')
+    holder = FileLock(d/'.lock', '').holder()
+    status = prov.get('status') or rep.get('status') or 'unknown'
+    if rep.get('status') == 'failed' and status != 'running': status = 'failed'
+    if status == 'running':
+        if holder: status = f"running (pid {holder.get('pid')})"
+        elif rep.get('status') == 'running' and rep.get('pid') and _pid_alive(rep['pid']): status = f"running (pid {rep['pid']})"
+        else: status = 'failed' if rep.get('status') == 'failed' else 'interrupted'
+    if status == 'ok': status = 'finished'
+    if '_damaged' in prov or '_damaged' in rep: status = 'damaged'
+    parts = d.parts
+    return dict(experiment=rep.get('experiment') or f"{prov.get('paper', parts[-4])}/{prov.get('experiment', parts[-3])}",
+                profile=prov.get('profile') or parts[-2], run_id=d.name, seeds=prov.get('seeds') or (rep.get('params') or {}).get('seeds'),
+                status=status, wall_s=prov.get('wall_time_s', rep.get('wall_s')), run_dir=str(d), error=rep.get('error'))
+
+def list_runs(run_root:Path|str|None=None, # results root (default: settings' results_dir)
+              paper:str|None=None, # only this paper's runs
+              experiment:str|None=None, # only this artifact ('fig7') or 'paper/artifact'
+              profile:str|None=None # only this profile
+             ) -> list[dict]:
+    "Every run under `run_root` (oldest first), as `run_status` describes it."
+    root = Path(run_root) if run_root is not None else get_settings().results_dir
+    out = []
+    for prof in sorted(root.glob('*/*/*')):
+        if not prof.is_dir() or prof.name not in PROFILES or prof.parts[-3] == 'reproduce': continue
+        pp, art = prof.parts[-3], prof.parts[-2]
+        if paper and pp != paper: continue
+        if experiment and experiment not in (art, f'{pp}/{art}'): continue
+        if profile and prof.name != profile: continue
+        out += [run_status(r) for r in sorted(prof.iterdir()) if r.is_dir()]
+    return sorted(out, key=lambda r: (r['run_id'], r['experiment']))
+
+def latest_resumable(exp:Experiment, # the experiment
+                     profile:str, # its profile
+                     run_root:Path|str|None=None # results root
+                    ) -> dict|None:
+    "The most recent interrupted or failed run of `exp` at `profile` (None when there is none; a live one raises `RunLocked`)."
+    runs = list_runs(run_root, exp.paper, exp.artifact, profile)
+    if runs and runs[-1]['status'].startswith('running'):
+        raise RunLocked(f"{exp.key} ({profile}): run {runs[-1]['run_id']} is {runs[-1]['status']}; it cannot be resumed while it runs")
+    cand = [r for r in runs if r['status'] in ('interrupted', 'failed')]
+    return cand[-1] if cand else None
