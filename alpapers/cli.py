@@ -34,8 +34,35 @@ def _cmd_reproduce(args) -> int:
     if args.list: return _cmd_list(args)
     from alpapers.reproduce import reproduce
     res = reproduce(paper=args.paper, experiment=args.experiment, profile=args.profile, seeds=args.seeds, jobs=args.jobs,
-                    run_root=args.results, figures_dir=args.figures, kernel_name=args.kernel, progress=True)
+                    run_root=args.results, figures_dir=args.figures, kernel_name=args.kernel, progress=True,
+                    params=_parse_params(args.param), resume=args.resume, run_id=args.run_id)
     return 0 if all(r['status'] == 'ok' for r in res) else 1
+
+def _parse_params(items:list[str]|None) -> dict:
+    "NAME=VALUE pairs; VALUE is read as a Python literal (3, 0.1, [0, 1], 'adam') or else kept as a string."
+    import ast
+    out = {}
+    for it in items or []:
+        if '=' not in it: raise ConfigError(f"--param wants NAME=VALUE, got {it!r}")
+        k, v = it.split('=', 1)
+        try: out[k.strip()] = ast.literal_eval(v)
+        except (ValueError, SyntaxError): out[k.strip()] = v
+    return out
+
+def _cmd_runs(args) -> int:
+    from alpapers.core import get_settings
+    from alpapers.reproduce import list_runs
+    root = Path(args.results).resolve() if args.results else get_settings().results_dir
+    runs = list_runs(root, args.paper, args.experiment, args.profile)
+    print(f"{len(runs)} run(s) under {root}\n")
+    if runs:
+        wall = lambda w: '' if w is None else f"{float(w):.0f} s"
+        print(_table([[r['experiment'], r['profile'], r['run_id'], '' if r['seeds'] is None else ','.join(map(str, r['seeds'])),
+                       r['status'], wall(r['wall_s']), r['run_dir']] for r in runs],
+                     ['experiment', 'profile', 'run id', 'seeds', 'status', 'wall', 'run directory']))
+    if any(r['status'] in ('interrupted', 'failed') for r in runs):
+        print("\ncontinue an interrupted or failed run: alpapers reproduce --experiment NAME --profile PROFILE --resume")
+    return 0
 
 def _simple_status(status:list[dict]) -> str:
     rows = []
@@ -89,9 +116,18 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument('--seeds', type=int, metavar='N', help="run seeds 0..N-1 (default: the profile's)")
     r.add_argument('--jobs', type=int, metavar='N', help='notebooks run at once (default: settings.ini jobs)')
     r.add_argument('--results', metavar='DIR', help='results root (default: settings / ALPAPERS_RESULTS)')
-    r.add_argument('--figures', metavar='DIR', help='figures folder (default: settings / ALPAPERS_FIGURES)')
+    r.add_argument('--figures', metavar='DIR', help='figures folder (default: settings / ALPAPERS_FIGURES for cpu and paper; RESULTS/figures-smoke for smoke)')
     r.add_argument('--kernel', metavar='NAME', help="Jupyter kernel (default: python3, in this interpreter's environment)")
+    r.add_argument('--param', action='append', metavar='NAME=VALUE', help="override one notebook parameter (repeatable); checked against the notebook's parameters cell")
+    r.add_argument('--resume', action='store_true', help='continue the latest interrupted or failed run of each selected experiment at this profile')
+    r.add_argument('--run-id', metavar='ID', help='continue (or start) the run with this id (one experiment)')
     r.set_defaults(func=_cmd_reproduce)
+    ru = sub.add_parser('runs', help='list runs: experiment, profile, seeds, status, wall time, directory')
+    ru.add_argument('--paper', metavar='KEY', help='only this paper')
+    ru.add_argument('--experiment', metavar='NAME', help="only this artifact or 'paper/artifact'")
+    ru.add_argument('--profile', metavar='PROFILE', help='only this profile')
+    ru.add_argument('--results', metavar='DIR', help='results root (default: settings / ALPAPERS_RESULTS)')
+    ru.set_defaults(func=_cmd_runs)
     d = sub.add_parser('data', help='datasets: which real files are present')
     dsub = d.add_subparsers(dest='data_command', metavar='ACTION')
     c = dsub.add_parser('check', help='list every dataset and whether its real files are under the data root')
