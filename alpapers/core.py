@@ -360,7 +360,7 @@ def notebook_config(namespace:Mapping, # the notebook's `globals()` after paperm
                    ) -> Config:
     "The frozen config of an experiment notebook: a name papermill injected that the parameters cell does not declare is an error, then `check_params` and `make_config`."
     before = set(before)
-    injected = sorted(k for k in namespace if k not in before and k not in defaults and not k.startswith('_') and k != 'DEFAULTS')
+    injected = sorted(k for k in namespace if k not in before and k not in defaults and not k.startswith('_') and not k.isupper())   # constants (RUNNER, DEFAULTS) are the notebook's own
     if injected: raise ConfigError(f"{name}: unknown parameter(s) {injected}; valid parameters: {', '.join(sorted(defaults))}")
     vals = {k: namespace[k] for k in defaults if k not in runner}
     check_params(vals, where=name)

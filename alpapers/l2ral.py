@@ -247,7 +247,8 @@ def load_sorter(path:str|Path, device:str|torch.device|None=None) -> GRUSorter:
     "A frozen sorter read from `path` (written by `save_sorter`)."
     state = torch.load(Path(path), map_location='cpu', weights_only=True)
     meta = state['meta']
-    sorter = GRUSorter(meta['hidden'], meta['layers'], meta['length'], meta.get('standardize', False))
+    with torch.random.fork_rng(devices=[]):   # its initial weights are overwritten: leave the global RNG as it was
+        sorter = GRUSorter(meta['hidden'], meta['layers'], meta['length'], meta.get('standardize', False))
     sorter.load_state_dict(state['state_dict'])
     sorter.meta = dict(meta)
     return freeze_sorter(sorter.to(get_device(device)))

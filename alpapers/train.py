@@ -5,13 +5,14 @@
 # %% ../nbs/05_train.ipynb #95daa8c1
 from __future__ import annotations
 import copy, math, os, tempfile, time
+from collections import Counter
 from pathlib import Path
 from typing import Any, Callable, Mapping
 import numpy as np
 import torch
 from torch import nn
 from tqdm.auto import tqdm
-from .core import AlpapersError, ConfigError, get_device
+from .core import AlpapersError, ConfigError, RecordsError, get_device
 from .data import Dataset
 from .models import enable_mc_dropout
 
@@ -70,6 +71,35 @@ def _save_atomic(obj, path:Path):
     except BaseException:
         Path(tmp).unlink(missing_ok=True); raise
 
+_CKPT_KEYS = ('model', 'optimizer', 'scheduler', 'history', 'best', 'bad', 'epoch', 'generator', 'rng')
+
+def _first_line(e:BaseException) -> str:
+    "The reason in an exception's message (for a refused unpickle: what it refused, not torch's advice to retry unsafely)."
+    text = str(e); lines = [l.strip() for l in text.splitlines() if l.strip()]
+    if 'WeightsUnpickler error:' in text: why = text.split('WeightsUnpickler error:', 1)[1].strip().splitlines()[0]
+    elif lines and lines[0].startswith('Weights only load failed') and len(lines) > 1: why = lines[1]
+    else: why = lines[0] if lines else ''
+    return f"{type(e).__name__}: {why}"
+
+def _sched_state(sched) -> dict|None:
+    "A MultiStepLR state with its milestones `Counter` as a plain dict (weights-only loadable on every torch)."
+    if sched is None: return None
+    st = sched.state_dict()
+    return {**st, 'milestones': {int(k): int(v) for k, v in st['milestones'].items()}}
+
+def _load_sched(sched, st:Mapping) -> None:
+    sched.load_state_dict({**st, 'milestones': Counter({int(k): int(v) for k, v in st['milestones'].items()})})
+
+def _load_checkpoint(path:Path) -> dict:
+    "A training checkpoint read as data (`weights_only=True`, on the CPU); `RecordsError` naming `path` if it cannot be."
+    try: st = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as e:
+        raise RecordsError(f"training checkpoint {path} is damaged or unsafe: it cannot be read as plain tensors and containers "
+                           f"({_first_line(e)}); delete it to train from the start") from e
+    missing = [k for k in _CKPT_KEYS if k not in st] if isinstance(st, dict) else list(_CKPT_KEYS)
+    if missing: raise RecordsError(f"training checkpoint {path} is damaged: it lacks {missing}; delete it to train from the start")
+    return st
+
 def fit(model:nn.Module, # returns a dict with 'out' (and 'taps' when `aux` is used)
         data, # an alpapers `Dataset` or a pair (images, targets)
         loss_fn:Callable, # loss_fn(out_dict, targets) -> (B,) per-sample losses
@@ -118,11 +148,19 @@ def fit(model:nn.Module, # returns a dict with 'out' (and 'taps' when `aux` is u
     best, best_state, bad, start = None, None, 0, 0
     ckpt = Path(checkpoint_path) if checkpoint_path else None
     if ckpt is not None and resume and ckpt.exists():
-        st = torch.load(ckpt, map_location=dev, weights_only=False)
-        model.load_state_dict(st['model']); opt.load_state_dict(st['optimizer']); sched.load_state_dict(st['scheduler'])
-        if aux is not None and st.get('aux') is not None: aux.module.load_state_dict(st['aux']); aux_opt.load_state_dict(st['aux_optimizer'])
-        hist, best, bad, start = st['history'], st['best'], st['bad'], st['epoch']
-        gen.set_state(st['generator']); torch.set_rng_state(st['rng'])
+        st = _load_checkpoint(ckpt)                       # CPU tensors: the RNG states must stay there; load_state_dict moves the rest
+        try:
+            model.load_state_dict(st['model']); opt.load_state_dict(st['optimizer']); _load_sched(sched, st['scheduler'])
+            if aux is not None and st.get('aux') is not None:
+                aux.module.load_state_dict(st['aux']); aux_opt.load_state_dict(st['aux_optimizer'])
+                if aux_sched is not None and st.get('aux_scheduler') is not None: _load_sched(aux_sched, st['aux_scheduler'])
+            gen.set_state(st['generator']); torch.set_rng_state(st['rng'])
+            cuda_rng = st.get('cuda_rng')
+            if dev.type == 'cuda' and cuda_rng is not None and len(cuda_rng) == torch.cuda.device_count(): torch.cuda.set_rng_state_all(cuda_rng)
+        except (RuntimeError, KeyError, ValueError, TypeError) as e:
+            raise RecordsError(f"training checkpoint {ckpt} does not match this model or optimizer ({_first_line(e)}); "
+                               "delete it or use another checkpoint_path") from e
+        hist, best, bad, start = st['history'], st['best'], st['bad'], int(st['epoch'])
         best_state = st.get('best_state')
     t0 = time.time()
     bar = tqdm(range(start, epochs), disable=not progress, desc='fit', leave=False)
@@ -168,11 +206,13 @@ def fit(model:nn.Module, # returns a dict with 'out' (and 'taps' when `aux` is u
         bar.set_postfix(loss=hist['loss'][-1])
         stop = patience is not None and bad >= patience
         if ckpt is not None:
-            _save_atomic(dict(model=model.state_dict(), optimizer=opt.state_dict(), scheduler=sched.state_dict(),
+            _save_atomic(dict(model=model.state_dict(), optimizer=opt.state_dict(), scheduler=_sched_state(sched),
                               aux=None if aux is None else aux.module.state_dict(),
                               aux_optimizer=None if aux_opt is None else aux_opt.state_dict(),
+                              aux_scheduler=_sched_state(aux_sched),
                               history=hist, best=best, bad=bad, epoch=epoch + 1, generator=gen.get_state(),
-                              rng=torch.get_rng_state(), best_state=best_state), ckpt)
+                              rng=torch.get_rng_state(), cuda_rng=torch.cuda.get_rng_state_all() if dev.type == 'cuda' else None,
+                              best_state=best_state), ckpt)
         if stop:
             hist['stopped_early'] = True; break
     if best_state is not None: model.load_state_dict(best_state)
