@@ -439,6 +439,7 @@ class ActiveLoop:
         if torn is not None:   # a write killed midway: the line can belong to no complete record
             warnings.warn(f"{path}: removed a torn final line (a write killed midway): {torn[:60]!r}", stacklevel=3)
             self.run_ctx.provenance.setdefault('repairs', []).append(dict(file=path.name, removed=torn[:200], loop=self.name))
+            self.run_ctx._save_provenance()
         mine = []
         for n, line in enumerate(path.read_text().split('\n'), 1):
             if not line.strip(): continue

@@ -69,7 +69,8 @@ def test_reproduce_smoke_end_to_end(tmp_path):
     r = cli('reproduce', '--profile', 'smoke', '--experiment', 'pose_curve', env=env, timeout=600)
     assert r.returncode == 0, (r.stdout[-3000:], r.stderr[-3000:])
     assert 'baselines/pose_curve (smoke): ok' in r.stdout, r.stdout
-    figs = tmp_path/'figures'
+    figs = tmp_path/'results'/'figures-smoke'          # a smoke run never writes into the figures folder
+    assert f'figures in {figs}' in r.stdout and not (tmp_path/'figures').exists(), r.stdout
     for name in ['baselines_pose_curve.png', 'baselines_pose_curve.svg', 'baselines_pose_curve.csv', 'baselines_pose_claims.md']:
         assert (figs/name).stat().st_size > 0, name
     runs = list((tmp_path/'results'/'baselines'/'pose_curve'/'smoke').iterdir())
