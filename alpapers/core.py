@@ -327,7 +327,7 @@ def make_config(params:Mapping, # the values given (e.g. a notebook's parameters
     return Config(out)
 
 # %% ../nbs/00_core.ipynb #a1f0c008
-_POSITIVE = re.compile(r'(cycles|per_cycle|initial|epochs|batch_size|image_size|mc_T|T|lr|.*_(steps|epochs|batch|width|latent|lr|T))')
+_POSITIVE = re.compile(r'(cycles|per_cycle|initial|epochs|batch_size|image_size|mc_T|T|lr|.*_(steps|batch|width|latent|lr|T))')   # `<x>_epochs = 0` may mean 'use steps instead'
 _NONNEG = re.compile(r'(n_pool|n_test|subset|threads|n|.*_n)')
 
 def check_params(params:Mapping, # parameter values (from the CLI, the Python API, a manifest or papermill)

@@ -12,7 +12,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from .core import ConfigError, derive_seed, get_settings
-from .data import Dataset, register_dataset, load_dataset, DatasetNotFound
+from .data import Dataset, register_dataset, load_dataset, DatasetNotFound, check_values, data_error, reading
 
 # %% auto #0
 __all__ = ['adaptive_sigma', 'density_map', 'render_crowd', 'crowd_dataset', 'make_crowd_synth', 'load_shanghaitech',
@@ -207,10 +207,14 @@ register_dataset('crowd_synth', make_crowd_synth,
 def _read_sht_points(path:Path) -> tuple[np.ndarray, int|None]:
     "Head points (P, 2) and the `number` field of a ShanghaiTech `GT_IMG_<k>.mat`."
     from scipy.io import loadmat
-    rec = loadmat(str(path))['image_info'][0, 0][0, 0]
-    loc = np.asarray(rec['location'], dtype=np.float64).reshape(-1, 2)
-    num = int(np.asarray(rec['number']).squeeze()) if 'number' in rec.dtype.names else None
-    return loc, num
+    with reading(path):                                    # a missing key or a malformed record names the file
+        rec = loadmat(str(path))['image_info'][0, 0][0, 0]
+        loc = np.asarray(rec['location'], dtype=np.float64)
+        if loc.size == 0: loc = np.zeros((0, 2))
+        if loc.ndim != 2 or loc.shape[1] != 2: raise data_error(path, f"expected head points of shape P x 2, got {loc.shape}")
+        check_values(loc, path, 'head point coordinate', unit='point index')
+        num = int(np.asarray(rec['number']).squeeze()) if 'number' in rec.dtype.names else None
+        return loc, num
 
 def _img_key(p:Path) -> int:
     m = re.search(r'(\d+)$', p.stem)
@@ -240,7 +244,7 @@ def load_shanghaitech(root:Path|str, # the folder that holds `part_A/` and / or 
         if not gt.exists(): raise DatasetNotFound(f"missing ground truth {gt} for image {f.name}")
         loc, num = _read_sht_points(gt)
         if num is not None and num != len(loc): mismatch.append(f.stem)
-        im = Image.open(f).convert('RGB')
+        with reading(f), Image.open(f) as im0: im = im0.convert('RGB')
         w0, h0 = im.size
         ims.append(np.asarray(im.resize((W, H), Image.BILINEAR), dtype=np.float32) / 255.0)
         p = loc * np.array([W / w0, H / h0])

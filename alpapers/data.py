@@ -4,16 +4,16 @@
 
 # %% ../nbs/02_data.ipynb #e4737bdd
 from __future__ import annotations
-import dataclasses
+import contextlib, dataclasses
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 import torch
-from .core import AlpapersError, ConfigError, get_settings, import_providers
+from .core import AlpapersError, ConfigError, DataError, get_settings, import_providers, note_input
 
 # %% auto #0
-__all__ = ['REGISTRY', 'Dataset', 'split_indices', 'DatasetNotFound', 'DatasetSpec', 'register_dataset', 'missing_files',
-           'ensure_registry', 'load_dataset', 'dataset_status']
+__all__ = ['COORD_MAX', 'REGISTRY', 'Dataset', 'split_indices', 'data_error', 'reading', 'check_values', 'DatasetNotFound',
+           'DatasetSpec', 'register_dataset', 'missing_files', 'ensure_registry', 'load_dataset', 'dataset_status']
 
 # %% ../nbs/02_data.ipynb #a28bfe2b
 @dataclasses.dataclass
@@ -28,6 +28,12 @@ class Dataset:
         n = len(self.images)
         for k, v in self.targets.items():
             if len(v) != n: raise ConfigError(f"dataset {self.name!r}: target {k!r} has {len(v)} rows, images have {n}")
+        for k, v in [('images', self.images), *self.targets.items()]:
+            # NaN and inf survive a float64 sum: one pass and no mask; the mask only when something is wrong
+            if torch.is_tensor(v) and v.is_floating_point() and not torch.isfinite(v.sum(dtype=torch.float64)):
+                i = int((~torch.isfinite(v.reshape(len(v), -1))).any(1).nonzero()[0, 0])
+                split = self.meta.get('split')
+                raise DataError(f"dataset {self.name!r}{f' (split {split!r})' if split else ''}: {k} has NaN or inf at index {i}")
 
     def __len__(self): return len(self.images)
     def __getitem__(self, i): return self.images[i], {k: v[i] for k, v in self.targets.items()}
@@ -55,6 +61,42 @@ def split_indices(n:int, # number of samples
     perm = np.random.default_rng(seed).permutation(n)
     cuts = np.floor(np.cumsum([0, *fractions]) * n + 1e-9).astype(int)
     return [np.sort(perm[a:b]) for a, b in zip(cuts[:-1], cuts[1:])]
+
+# %% ../nbs/02_data.ipynb #37a58746
+COORD_MAX = 1e5   # px: far beyond any real image, so only damaged values fail a coordinate check
+
+def data_error(path:Path|str, # the file
+               what:str, # what is wrong
+               row=None, # the row, line or index (None: the whole file)
+               unit:str='line', # what `row` counts
+              ) -> DataError:
+    "A `DataError` whose message names the file (absolute path), the row and what is wrong."
+    return DataError(f"{Path(path).absolute()}{f', {unit} {row}' if row is not None else ''}: {what}")
+
+@contextlib.contextmanager
+def reading(path:Path|str, # the data file about to be read
+            note:bool=True, # record it with `note_input` (run provenance)
+           ):
+    "Context for parsing `path`: notes it as an input and re-raises any parser error as a `DataError` naming it."
+    try:
+        if note: note_input(path)
+        yield
+    except AlpapersError: raise
+    except Exception as e: raise data_error(path, f"cannot be read ({type(e).__name__}: {e})") from e
+
+def check_values(a, # array with one row per line / sample on axis 0
+                 path:Path|str, # the file it came from
+                 what:str='coordinate', # the values' name, for the message
+                 lo:float=-COORD_MAX, hi:float=COORD_MAX, # the plausible open interval
+                 rows:Sequence|None=None, # the row names (e.g. 1-based line numbers); default: the index
+                 unit:str='index', # what a row is
+                ) -> None:
+    "Raise `data_error` at the first row of `a` holding a value that is not finite or not in (lo, hi)."
+    a = np.asarray(a, dtype=np.float64); a = a.reshape(len(a), -1) if a.ndim else a.reshape(1, 1)
+    bad = ~(np.isfinite(a) & (a > lo) & (a < hi))
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        raise data_error(path, f"{what} {a[i, j]:g} is not finite or not in ({lo:g}, {hi:g})", rows[i] if rows is not None else i, unit)
 
 # %% ../nbs/02_data.ipynb #7d69403c
 class DatasetNotFound(AlpapersError, FileNotFoundError):
@@ -119,7 +161,8 @@ def load_dataset(name:str, # a registered dataset name
             return ds
         raise DatasetNotFound(f"dataset {name!r} needs these files under the data root {root}: "
                               f"{', '.join(str(m.relative_to(root)) for m in miss)}. {spec.obtain}")
-    return spec.builder(split=split, root=root, n=n, seed=seed, **kw)
+    try: return spec.builder(split=split, root=root, n=n, seed=seed, **kw)
+    except DataError as e: raise DataError(f"{e} (loading dataset {name!r}, split {split!r})") from e
 
 def dataset_status(root:Path|str|None=None) -> list[dict]:
     "For every registered dataset: name, description, whether its files were found, and which are missing."

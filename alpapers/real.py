@@ -4,24 +4,24 @@
 
 # %% ../nbs/02b_real.ipynb #7e80c0d1
 from __future__ import annotations
-import contextlib, io, pickle
+import contextlib, csv, io, pickle
 from pathlib import Path
 from typing import Sequence
 import numpy as np
 import torch
 from tqdm.auto import tqdm
-from .core import AlpapersError, ConfigError, get_settings
+from .core import AlpapersError, ConfigError, DataError, get_settings
 from .skeletons import SKELETONS
-from .data import Dataset, DatasetNotFound, register_dataset, split_indices, REGISTRY
+from .data import Dataset, DatasetNotFound, register_dataset, split_indices, REGISTRY, check_values, data_error, reading
 
 # %% auto #0
 __all__ = ['MPII16_JOINTS', 'LSP14_JOINTS', 'PENN13_JOINTS', 'ICVL16_JOINTS', 'COCO17_JOINTS', 'ICVL_INTRINSICS', 'MPII_OBTAIN',
-           'LSP_OBTAIN', 'ICVL_OBTAIN', 'PENN_OBTAIN', 'COCO_OBTAIN', 'CIFAR10_CLASSES', 'CIFAR10_OBTAIN',
-           'EMBEDDED_DATASETS', 'load_mpii_poses', 'load_lsp_poses', 'load_icvl_labels', 'crop_hand_depth',
-           'build_icvl', 'load_penn_video', 'penn_video_files', 'load_penn_action', 'load_coco_keypoints',
-           'crop_people', 'build_mpii', 'build_lsp', 'build_penn_action', 'build_coco_keypoints', 'UnsafePickle',
-           'RestrictedUnpickler', 'restricted_load', 'cifar10_files', 'load_cifar10', 'build_cifar10', 'build_digits',
-           'build_faces_lfw', 'format_status']
+           'LSP_OBTAIN', 'ICVL_OBTAIN', 'ICVL_MAX_DEPTH', 'PENN_OBTAIN', 'COCO_OBTAIN', 'CIFAR10_CLASSES',
+           'CIFAR10_OBTAIN', 'EMBEDDED_DATASETS', 'load_mpii_poses', 'load_lsp_poses', 'load_icvl_labels',
+           'crop_hand_depth', 'build_icvl', 'load_penn_video', 'penn_video_files', 'load_penn_action',
+           'load_coco_keypoints', 'crop_people', 'build_mpii', 'build_lsp', 'build_penn_action', 'build_coco_keypoints',
+           'UnsafePickle', 'RestrictedUnpickler', 'restricted_load', 'cifar10_files', 'load_cifar10', 'build_cifar10',
+           'build_digits', 'build_faces_lfw', 'format_status']
 
 # %% ../nbs/02b_real.ipynb #8cf81673
 # joint orders of the files, from the one place skeletons are defined (`alpapers.skeletons`)
@@ -49,43 +49,81 @@ MPII_OBTAIN = ("MPII Human Pose (Andriluka et al., CVPR 2014; official site: hum
                "single-person joints as CSV (image name + 16 x,y; -1,-1 = missing) in mpii/train_joints.csv and "
                "mpii/test_joints.csv (as redistributed by the MobilePose project), and the dataset's images in mpii/images/.")
 
+def _read_csv(path:Path, ncols:int) -> tuple[list, np.ndarray]:
+    "The non-blank rows of a CSV file, each with exactly `ncols` fields, and their 1-based line numbers."
+    with reading(path):                                    # also wraps csv.Error (a NUL byte, a runaway quote)
+        text = Path(path).read_text()
+        rd, rows, lines = csv.reader(io.StringIO(text)), [], []
+        for row in rd:
+            if not any(f.strip() for f in row): continue
+            if len(row) != ncols:
+                cut = ' (the file ends mid-line: truncated?)' if not text.endswith('\n') and rd.line_num == text.count('\n') + 1 else ''
+                raise data_error(path, f"expected {ncols} comma-separated fields, found {len(row)}{cut}", rd.line_num)
+            rows.append(row); lines.append(rd.line_num)
+    return rows, np.array(lines, np.int64)
+
+def _numbers(rows:list, lines:np.ndarray, path:Path, first:int=1) -> np.ndarray:
+    "Fields `first:` of every row as float64 (N, F); a field that is not a number names its line and column."
+    if not rows: return np.zeros((0, 0))
+    try: return np.array([r[first:] for r in rows], np.float64)
+    except ValueError: pass
+    for r, n in zip(rows, lines):                          # slow path, only to say where
+        for c, x in enumerate(r[first:], first + 1):
+            try: float(x)
+            except ValueError: raise data_error(path, f"column {c}: {x!r} is not a number", n) from None
+    raise data_error(path, 'the fields do not parse as numbers')
+
 def load_mpii_poses(root:Path|str|None=None, # data root (default: settings' data_root)
                     split:str='train', # 'train' or 'test'
                    ) -> dict:
     "MPII single-person poses from `mpii/{split}_joints.csv`: keypoints (N,16,2) float32, visible/labeled (N,16) bool, names."
-    import pandas as pd
     _check_split(split, ('train', 'test'))
     root = _root(root); rel = f'mpii/{split}_joints.csv'
     _need(root, rel, obtain=MPII_OBTAIN)
-    df = pd.read_csv(root/rel, header=None)
-    if df.shape[1] != 33: raise AlpapersError(f"{root/rel}: expected 33 columns (name + 16 x,y), found {df.shape[1]}")
-    kp = df.iloc[:, 1:].to_numpy(np.float32).reshape(-1, 16, 2)
-    labeled = ~(kp == -1).all(-1)
-    return dict(keypoints=kp, visible=labeled.copy(), labeled=labeled, names=df.iloc[:, 0].astype(str).tolist(),
+    rows, lines = _read_csv(root/rel, 33)
+    if not rows: raise data_error(root/rel, 'no pose rows')
+    kp = _numbers(rows, lines, root/rel).reshape(-1, 16, 2)
+    check_values(kp, root/rel, rows=lines, unit='line')
+    kp = kp.astype(np.float32)
+    labeled = ~(kp == -1).all(-1)                          # only the pair (-1, -1) marks a missing joint
+    return dict(keypoints=kp, visible=labeled.copy(), labeled=labeled, names=[r[0] for r in rows],
                 joints=MPII16_JOINTS, skeleton='mpii16', source=rel)
 
 # %% ../nbs/02b_real.ipynb #523c8208
 LSP_OBTAIN = ("Leeds Sports Pose (Johnson & Everingham, BMVC 2010; official site: sam.johnson.io/research/lsp.html): "
               "unpack the archive into lsp/ (joints.mat, images/im0001.jpg ...). LSP extended goes into lspet/ (joints.mat, images/).")
 
+def _read_lsp_joints(path:Path, layout:tuple) -> np.ndarray:
+    "The `joints` array of an LSP / LSPET `joints.mat` as (N, 14, 3) float64, checked."
+    from scipy.io import loadmat
+    with reading(path): m = loadmat(path)
+    if 'joints' not in m: raise data_error(path, f"no 'joints' array (variables: {', '.join(k for k in m if not k.startswith('__')) or 'none'})")
+    j = np.asarray(m['joints'])
+    if j.dtype.kind not in 'iuf' or j.ndim != 3 or j.shape[:2] != layout:
+        raise data_error(path, f"expected numeric joints of shape {layout[0]}x{layout[1]}xN, got {j.dtype} {'x'.join(map(str, j.shape))}")
+    j = j.astype(np.float64).transpose((2, 1, 0) if layout == (3, 14) else (2, 0, 1))     # -> (N, 14, 3)
+    check_values(j[..., :2], path, unit='pose index')
+    bad = ~np.isin(j[..., 2], (0, 1))
+    if bad.any():
+        i, k = np.argwhere(bad)[0]
+        raise data_error(path, f"joint {k}: visibility flag {j[i, k, 2]:g} is not 0 or 1", i, 'pose index')
+    return j
+
 def load_lsp_poses(root:Path|str|None=None, # data root (default: settings' data_root)
                    variant:str='lsp', # 'lsp' (lsp/joints.mat, 2000 poses) or 'lspet' (lspet/joints.mat, 10000 poses)
                    split:str|None=None, # None: all poses; 'train'/'test': LSP's first/last 1000 (lsp only)
                   ) -> dict:
-    "LSP poses: keypoints (N,14,2) float32, visible (not occluded) and labeled (N,14) bool, image names."
-    from scipy.io import loadmat
+    "LSP poses: keypoints (N,14,2) float32, visible, labeled and occluded (N,14) bool, image names."
     if variant not in ('lsp', 'lspet'): raise ConfigError(f"unknown LSP variant {variant!r}; valid: lsp, lspet")
     root = _root(root); rel = f'{variant}/joints.mat'
     _need(root, rel, obtain=LSP_OBTAIN)
-    j = np.asarray(loadmat(root/rel)['joints'], dtype=np.float64)
+    j = _read_lsp_joints(root/rel, (3, 14) if variant == 'lsp' else (14, 3))
     if variant == 'lsp':
-        if j.shape[:2] != (3, 14): raise AlpapersError(f"{root/rel}: expected joints of shape 3x14xN, got {j.shape}")
-        j = j.transpose(2, 1, 0)                       # -> (N, 14, 3)
-        visible = j[..., 2] == 0                       # LSP: 1 = occluded
+        labeled = np.ones(j.shape[:2], bool)               # LSP annotates every joint ...
+        visible = j[..., 2] == 0                           # ... and flags occluded ones with 1
     else:
-        if j.shape[:2] != (14, 3): raise AlpapersError(f"{root/rel}: expected joints of shape 14x3xN, got {j.shape}")
-        j = j.transpose(2, 0, 1)                       # -> (N, 14, 3)
-        visible = j[..., 2] == 1                       # LSPET: 1 = visible
+        labeled = (j[..., 0] > 0) & (j[..., 1] > 0)        # LSPET: zero / negative coordinates are placeholders
+        visible = labeled & (j[..., 2] == 1)               # LSPET: 1 = visible
     n = len(j)
     names = [f'im{i + 1:04d}.jpg' for i in range(n)] if variant == 'lsp' else [f'im{i + 1:05d}.jpg' for i in range(n)]
     idx = np.arange(n)
@@ -93,22 +131,43 @@ def load_lsp_poses(root:Path|str|None=None, # data root (default: settings' data
         _check_split(split, ('train', 'test'))
         if variant != 'lsp': raise ConfigError("LSPET has no official test split; use split=None")
         idx = idx[: n // 2] if split == 'train' else idx[n // 2:]
-    return dict(keypoints=j[idx, :, :2].astype(np.float32), visible=visible[idx], labeled=np.ones((len(idx), 14), bool),
-                occluded=~visible[idx], names=[names[i] for i in idx], joints=LSP14_JOINTS, skeleton='lsp14', source=rel)
+    return dict(keypoints=j[idx, :, :2].astype(np.float32), visible=visible[idx], labeled=labeled[idx],
+                occluded=(labeled & ~visible)[idx], names=[names[i] for i in idx], joints=LSP14_JOINTS, skeleton='lsp14', source=rel)
 
 # %% ../nbs/02b_real.ipynb #514c27b3
 ICVL_OBTAIN = ("ICVL hand posture dataset (Tang et al., CVPR 2014; official project page at Imperial College London): "
                "put icvl_test_groundtruth_label.txt and icvl_test_list.txt in icvl/; for images, the depth PNGs under "
                "icvl/Testing/Depth/<sequence>/ and the training set as icvl/Training/labels.txt + icvl/Training/Depth/.")
+ICVL_MAX_DEPTH = 1e4   # mm: a label deeper than 10 m is damaged, not a hand
 
-def _read_named_rows(path, ncols=48):
-    "Lines of `name n1 ... n48`; blank or short lines are skipped."
-    names, rows = [], []
-    for line in Path(path).read_text().splitlines():
+def _read_named_rows(path:Path, # a whitespace-separated label file
+                     ncols:int=48, # numbers per line
+                     named:bool=True, # each line starts with a frame name
+                    ) -> tuple[list, np.ndarray, np.ndarray]:
+    "Frame names, (N, ncols) float32 numbers and 1-based line numbers of the non-blank lines; every line is checked."
+    with reading(path): text = Path(path).read_text()
+    lines = text.splitlines(); names, rows, nums = [], [], []
+    for n, line in enumerate(lines, 1):
         parts = line.split()
-        if len(parts) < ncols + 1: continue
-        names.append(parts[0]); rows.append(np.asarray(parts[1:ncols + 1], np.float32))
-    return names, (np.stack(rows) if rows else np.zeros((0, ncols), np.float32))
+        if not parts: continue
+        vals = parts[1:] if named else parts
+        if len(vals) != ncols:
+            cut = ' (the file ends mid-line: truncated?)' if n == len(lines) and not text.endswith('\n') else ''
+            raise data_error(path, f"expected {ncols} numbers{' after the frame name' if named else ''}, found {len(vals)}{cut}", n)
+        try: rows.append(np.asarray(vals, np.float64))
+        except ValueError: raise data_error(path, f"{next(v for v in vals if not _is_number(v))!r} is not a number", n) from None
+        if named: names.append(parts[0])
+        nums.append(n)
+    kp = np.stack(rows) if rows else np.zeros((0, ncols))
+    if ncols % 3 == 0:                                     # (u, v, d) triples: pixels and millimetres
+        t = kp.reshape(len(kp), -1, 3)
+        check_values(t[..., :2], path, rows=nums, unit='line')
+        check_values(t[..., 2], path, 'depth (mm)', lo=0, hi=ICVL_MAX_DEPTH, rows=nums, unit='line')
+    return names, kp.astype(np.float32), np.array(nums, np.int64)
+
+def _is_number(s:str) -> bool:
+    try: float(s); return True
+    except ValueError: return False
 
 def load_icvl_labels(root:Path|str|None=None, # data root (default: settings' data_root)
                      split:str='test', # 'test' (icvl_test_groundtruth_label.txt) or 'train' (Training/labels.txt)
@@ -119,14 +178,13 @@ def load_icvl_labels(root:Path|str|None=None, # data root (default: settings' da
     if split == 'test':
         lab, lst = 'icvl/icvl_test_groundtruth_label.txt', 'icvl/icvl_test_list.txt'
         _need(root, lab, lst, obtain=ICVL_OBTAIN)
-        kp = np.loadtxt(root/lab, dtype=np.float32, ndmin=2)
-        if kp.shape[1] != 48: raise AlpapersError(f"{root/lab}: expected 48 numbers a line, found {kp.shape[1]}")
-        names = (root/lst).read_text().split()
-        if len(names) != len(kp): raise AlpapersError(f"{lst} names {len(names)} frames but {lab} has {len(kp)}")
+        _, kp, _ = _read_named_rows(root/lab, named=False)
+        with reading(root/lst): names = (root/lst).read_text().split()
+        if len(names) != len(kp): raise data_error(root/lst, f"names {len(names)} frames but {root/lab} has {len(kp)} label lines")
     else:
         lab = 'icvl/Training/labels.txt'
         _need(root, lab, obtain=ICVL_OBTAIN)
-        names, kp = _read_named_rows(root/lab)
+        names, kp, _ = _read_named_rows(root/lab)
     kp = kp.reshape(-1, 16, 3)
     return dict(keypoints=kp, visible=np.ones(kp.shape[:2], bool), labeled=np.ones(kp.shape[:2], bool), names=names,
                 joints=ICVL16_JOINTS, skeleton='icvl16', intrinsics=ICVL_INTRINSICS, source=lab)
@@ -164,7 +222,7 @@ def build_icvl(split='train', root=None, n=None, seed=0, size:int=64, cube_mm:fl
     kp = p['keypoints'][idx]; center = kp.mean(1)
     ims = np.zeros((len(idx), 1, size, size), np.float32); kc = np.zeros_like(kp); crop = np.zeros((len(idx), 3), np.float32)
     for r, i in enumerate(tqdm(idx, disable=not progress, desc='icvl')):
-        with Image.open(folder/p['names'][i]) as im: depth = np.asarray(im, dtype=np.float32)
+        with reading(folder/p['names'][i]), Image.open(folder/p['names'][i]) as im: depth = np.asarray(im, dtype=np.float32)
         ims[r, 0], kc[r], crop[r] = crop_hand_depth(depth, kp[r], center[r], size, cube_mm)
     return Dataset('icvl', torch.from_numpy(ims), dict(keypoints=torch.from_numpy(kp), center=torch.from_numpy(center),
                    keypoints_crop=torch.from_numpy(kc), crop=torch.from_numpy(crop), visible=torch.ones(kp.shape[:2], dtype=torch.bool)),
@@ -182,20 +240,31 @@ def _mat_str(v) -> str: return str(np.asarray(v).ravel()[0]) if np.asarray(v).si
 
 def load_penn_video(path:Path|str, # a Penn Action `labels/NNNN.mat` file
                    ) -> dict:
-    "One Penn Action video's labels: keypoints (T,13,2), visible (T,13), bbox (T,4) x1y1x2y2, action, pose, train flag."
+    "One Penn Action video's labels: keypoints (T,13,2), visible/labeled (T,13), bbox (T,4) x1y1x2y2, action, pose, train flag."
     from scipy.io import loadmat
     path = Path(path)
     if not path.exists(): raise DatasetNotFound(f"missing Penn Action label file {path}. {PENN_OBTAIN}")
-    m = loadmat(path)
-    kp = np.stack([m['x'], m['y']], -1).astype(np.float32)
-    t = len(kp)
-    box = np.asarray(m['bbox'], np.float32).reshape(-1, 4)
-    if len(box) == 0: box = np.tile(np.r_[kp[..., 0].min(), kp[..., 1].min(), kp[..., 0].max(), kp[..., 1].max()].astype(np.float32), (t, 1))
-    if len(box) < t: box = np.concatenate([box, np.repeat(box[-1:], t - len(box), 0)])
-    dims = np.asarray(m['dimensions']).ravel().astype(int)
-    return dict(video=path.stem, keypoints=kp, visible=np.asarray(m['visibility']) == 1, labeled=np.ones((t, 13), bool),
-                bbox=box[:t], action=_mat_str(m['action']), pose=_mat_str(m['pose']), train=int(np.asarray(m['train']).ravel()[0]) == 1,
-                size=(int(dims[0]), int(dims[1])), nframes=t, joints=PENN13_JOINTS, skeleton='penn13')
+    with reading(path):                                    # also turns a malformed field (e.g. empty `train`) into a DataError
+        m = loadmat(path)
+        miss = [k for k in ('x', 'y', 'visibility', 'bbox', 'action', 'pose', 'train', 'dimensions') if k not in m]
+        if miss: raise data_error(path, f"missing variables {', '.join(miss)}")
+        x, y, vis = (np.asarray(m[k]) for k in ('x', 'y', 'visibility'))
+        if x.ndim != 2 or x.shape[1] != 13 or y.shape != x.shape or vis.shape != x.shape:
+            raise data_error(path, f"expected x, y, visibility of shape frames x 13, got {x.shape}, {y.shape}, {vis.shape}")
+        kp = np.stack([x, y], -1).astype(np.float64)
+        check_values(kp, path, unit='frame index')
+        bad = ~np.isin(vis, (0, 1))
+        if bad.any(): raise data_error(path, f"visibility {vis[bad][0]:g} is not 0 or 1", int(np.argwhere(bad)[0, 0]), 'frame index')
+        t = len(kp); visible = vis == 1
+        box = np.asarray(m['bbox'], np.float64).reshape(-1, 4)
+        check_values(box, path, 'bbox value', unit='frame index')
+        if len(box) == 0: box = np.tile(np.r_[kp[..., 0].min(), kp[..., 1].min(), kp[..., 0].max(), kp[..., 1].max()], (t, 1))
+        if len(box) < t: box = np.concatenate([box, np.repeat(box[-1:], t - len(box), 0)])
+        dims = np.asarray(m['dimensions']).ravel().astype(int)
+        return dict(video=path.stem, keypoints=kp.astype(np.float32), visible=visible, labeled=visible | (kp != 0).any(-1),
+                    bbox=box[:t].astype(np.float32), action=_mat_str(m['action']), pose=_mat_str(m['pose']),
+                    train=int(np.asarray(m['train']).ravel()[0]) == 1, size=(int(dims[0]), int(dims[1])), nframes=t,
+                    joints=PENN13_JOINTS, skeleton='penn13')
 
 def penn_video_files(root:Path|str|None=None) -> list[Path]:
     "All Penn Action label files under the data root, sorted."
@@ -227,23 +296,32 @@ def load_coco_keypoints(ann_file:Path|str, # a COCO-format keypoint annotation J
     from pycocotools.coco import COCO
     ann_file = Path(ann_file)
     if not ann_file.exists(): raise DatasetNotFound(f"missing COCO annotation file {ann_file}. {COCO_OBTAIN}")
-    with contextlib.redirect_stdout(io.StringIO()): coco = COCO(str(ann_file))
-    cat = coco.getCatIds(catNms=['person']) or coco.getCatIds()
-    anns = coco.loadAnns(coco.getAnnIds(catIds=cat, iscrowd=None if include_crowd else False))
-    anns = [a for a in anns if 'keypoints' in a and sum(v > 0 for v in a['keypoints'][2::3]) >= min_keypoints]
-    kpv = np.array([a['keypoints'] for a in anns], np.float32).reshape(-1, 17, 3)
-    imgs = coco.loadImgs([a['image_id'] for a in anns]) if anns else []
-    names = coco.loadCats(cat[:1])[0].get('keypoints', list(COCO17_JOINTS)) if cat else list(COCO17_JOINTS)
-    return dict(keypoints=kpv[..., :2].copy(), visible=kpv[..., 2] == 2, labeled=kpv[..., 2] > 0,
-                bboxes=np.array([a['bbox'] for a in anns], np.float32).reshape(-1, 4),
-                image_ids=np.array([a['image_id'] for a in anns], np.int64), ann_ids=np.array([a['id'] for a in anns], np.int64),
-                file_names=[i['file_name'] for i in imgs], image_sizes=np.array([(i['height'], i['width']) for i in imgs], np.int64).reshape(-1, 2),
-                keypoint_names=list(names), joints=COCO17_JOINTS, skeleton='coco17', source=ann_file.name)
+    with reading(ann_file):
+        with contextlib.redirect_stdout(io.StringIO()): coco = COCO(str(ann_file))
+        cat = coco.getCatIds(catNms=['person']) or coco.getCatIds()
+        anns = [a for a in coco.loadAnns(coco.getAnnIds(catIds=cat, iscrowd=None if include_crowd else False)) if 'keypoints' in a]
+        for a in anns:
+            if len(a['keypoints']) != 51: raise data_error(ann_file, f"expected 51 keypoint values (17 x, y, v), found {len(a['keypoints'])}", a['id'], 'annotation id')
+        kpv = np.array([a['keypoints'] for a in anns], np.float64).reshape(-1, 17, 3)
+        ids = np.array([a['id'] for a in anns], np.int64)
+        check_values(kpv[..., :2], ann_file, rows=ids, unit='annotation id')
+        bad = ~np.isin(kpv[..., 2], (0, 1, 2))
+        if bad.any(): raise data_error(ann_file, f"keypoint flag {kpv[..., 2][bad][0]:g} is not 0, 1 or 2", ids[np.argwhere(bad)[0, 0]], 'annotation id')
+        keep = (kpv[..., 2] > 0).sum(1) >= min_keypoints
+        anns, kpv, ids = [a for a, k in zip(anns, keep) if k], kpv[keep], ids[keep]
+        boxes = np.array([a['bbox'] for a in anns], np.float64).reshape(-1, 4)
+        check_values(boxes, ann_file, 'bbox value', rows=ids, unit='annotation id')
+        imgs = coco.loadImgs([a['image_id'] for a in anns]) if anns else []
+        names = coco.loadCats(cat[:1])[0].get('keypoints', list(COCO17_JOINTS)) if cat else list(COCO17_JOINTS)
+        return dict(keypoints=kpv[..., :2].astype(np.float32), visible=kpv[..., 2] == 2, labeled=kpv[..., 2] > 0,
+                    bboxes=boxes.astype(np.float32), image_ids=np.array([a['image_id'] for a in anns], np.int64), ann_ids=ids,
+                    file_names=[i['file_name'] for i in imgs], image_sizes=np.array([(i['height'], i['width']) for i in imgs], np.int64).reshape(-1, 2),
+                    keypoint_names=list(names), joints=COCO17_JOINTS, skeleton='coco17', source=ann_file.name)
 
 # %% ../nbs/02b_real.ipynb #0cf3ec1c
 def _load_rgb(path):
     from PIL import Image
-    with Image.open(path) as im: return im.convert('RGB')
+    with reading(path), Image.open(path) as im: return im.convert('RGB')
 
 def crop_people(image_paths:Sequence[Path], # one image file per person (repeats allowed)
                 keypoints:np.ndarray, # (N,J,2) in image pixels
@@ -312,7 +390,8 @@ def build_penn_action(split='train', root=None, n=None, seed=0, size:int=64, pro
     kp = np.stack([vids[vi]['keypoints'][t] for vi, t in sel]) if sel else np.zeros((0, 13, 2), np.float32)
     box = np.stack([vids[vi]['bbox'][t] for vi, t in sel]) if sel else np.zeros((0, 4), np.float32)
     paths = [root/'penn_action/frames'/vids[vi]['video']/f'{t + 1:06d}.jpg' for vi, t in sel]
-    ds = _pose_dataset('penn_action', root, kp, np.ones(kp.shape[:2], bool), np.stack([vids[vi]['visible'][t] for vi, t in sel]) if sel else np.zeros((0, 13), bool),
+    lab = np.stack([vids[vi]['labeled'][t] for vi, t in sel]) if sel else np.zeros((0, 13), bool)
+    ds = _pose_dataset('penn_action', root, kp, lab, np.stack([vids[vi]['visible'][t] for vi, t in sel]) if sel else np.zeros((0, 13), bool),
                        paths, box, (box[:, 2:] - box[:, :2]).max(-1), size, 'penn13', f"Penn Action {split} labels + frames", progress)
     ds.targets['video'] = torch.tensor([int(vids[vi]['video']) for vi, t in sel], dtype=torch.long)
     ds.targets['frame'] = torch.tensor([t for vi, t in sel], dtype=torch.long)
@@ -374,18 +453,26 @@ def cifar10_files(fmt:str) -> list[str]:
     d, tr, te = _CIFAR_FILES[fmt]
     return [f'{d}/{f}' for f in tr + te]
 
+def _check_cifar(path, x, y):
+    if len(x) != len(y): raise data_error(path, f"{len(x)} images but {len(y)} labels")
+    bad = np.flatnonzero((y < 0) | (y > 9))
+    if len(bad): raise data_error(path, f"label {y[bad[0]]} is not in 0-9", int(bad[0]), 'record')
+    return x, y
+
 def _read_cifar_bin(path):
-    raw = np.fromfile(path, np.uint8)
-    if raw.size % 3073: raise AlpapersError(f"{path}: size {raw.size} is not a multiple of 3073 (1 label + 3072 pixel bytes)")
+    with reading(path): raw = np.fromfile(path, np.uint8)
+    if raw.size % 3073: raise data_error(path, f"size {raw.size} is not a multiple of 3073 (1 label + 3072 pixel bytes)")
     raw = raw.reshape(-1, 3073)
-    return raw[:, 1:].reshape(-1, 3, 32, 32), raw[:, 0].astype(np.int64)
+    return _check_cifar(path, raw[:, 1:].reshape(-1, 3, 32, 32), raw[:, 0].astype(np.int64))
 
 def _read_cifar_py(path):
-    d = restricted_load(path)
-    if not isinstance(d, dict): raise AlpapersError(f"{path}: expected a pickled dict, got {type(d).__name__}")
-    d = {(k.decode() if isinstance(k, bytes) else k): v for k, v in d.items()}
-    x = np.asarray(d['data'], np.uint8).reshape(-1, 3, 32, 32)
-    return x, np.asarray(d['labels'], np.int64)
+    with reading(path):                                    # a truncated pickle, a missing key or a ragged array names the file
+        d = restricted_load(path)
+        if not isinstance(d, dict): raise data_error(path, f"expected a pickled dict, got {type(d).__name__}")
+        d = {(k.decode() if isinstance(k, bytes) else k): v for k, v in d.items()}
+        x = np.asarray(d['data'], np.uint8)
+        if x.ndim != 2 or x.shape[1] != 3072: raise data_error(path, f"expected data of shape N x 3072, got {x.shape}")
+        return _check_cifar(path, x.reshape(-1, 3, 32, 32), np.asarray(d['labels'], np.int64).ravel())
 
 def load_cifar10(root:Path|str|None=None, # data root (default: settings' data_root)
                  split:str='train', # 'train' (50000) or 'test' (10000)

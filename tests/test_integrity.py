@@ -206,7 +206,8 @@ def _records(root):
 def test_two_reproduce_at_once_second_refused(tmp_path):
     env = {**os.environ, 'ALPAPERS_RESULTS': str(tmp_path/'r1')}; env.pop('IN_TEST', None)
     args = ['reproduce', '--experiment', 'pose_curve', '--profile', 'smoke', '--figures', str(tmp_path/'figs')]
-    p = subprocess.Popen([sys.executable, '-m', 'alpapers.cli', *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # the first run trains longer, so that it still holds its figure set while the second starts
+    p = subprocess.Popen([sys.executable, '-m', 'alpapers.cli', *args, '--param', 'epochs=40'], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         lock = tmp_path/'figs'/'.locks'/'baselines_pose_curve.lock'
         _wait_for(lambda: lock.exists() and lock.read_text().strip())
