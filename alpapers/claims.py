@@ -12,14 +12,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from .core import ConfigError, atomic_write
-from .plots import records_to_frame, markdown_table, _figures_dir, _check_stem  # importing plots picks the backend
+from .plots import records_to_frame, markdown_table, save_figure, write_artifacts, _figures_dir, _check_stem  # importing plots picks the backend
 import matplotlib.pyplot as plt
 
 # %% auto #0
 __all__ = ['PER_SEED_COLUMNS', 'SUMMARIES', 'OUTCOMES', 'CLAIMS_COLUMNS', 'per_seed_frame', 'Interval', 't_interval',
            'welch_interval', 'curve_table', 'fmt_interval', 'curve_markdown', 'final', 'aubc', 'labels_to_reach',
            'value_at', 'Claim', 'evaluate_claim', 'evaluate_claims', 'claims_frame', 'claims_header', 'claims_markdown',
-           'save_claims', 'paired_curve_table', 'paired_curve_figure']
+           'save_claims', 'paired_curve_table', 'paired_curve_figure', 'curve_report', 'claims_report']
 
 # %% ../nbs/07c_claims.ipynb #d3b22d2c
 PER_SEED_COLUMNS = ['strategy', 'seed', 'n_labeled', 'cycle', 'value', 'metric', 'higher_is_better']
@@ -405,13 +405,16 @@ def save_claims(results:Sequence[dict], # from `evaluate_claims`
                 stem:str, # file name without extension, after the paper's numbering (`l2ral_fig7_claims`)
                 figures_dir:Path|str|None=None, # default: settings' figures_dir
                 title:str|None=None,
-                note:str|None=None # e.g. that the data was a synthetic stand-in; also a column of the CSV
+                note:str|None=None, # e.g. that the data was a synthetic stand-in; also a column of the CSV
+                run=None # the `RunContext` that made it: stamped under the table, indexed, guarded against lower profiles
                ) -> list[Path]:
     "Write `<stem>.md` (`claims_markdown`) and `<stem>.csv` (`claims_frame(numeric=True)`, plus `note`), atomically."
     d, stem = _figures_dir(figures_dir), _check_stem(stem)
     csv = claims_frame(results, numeric=True)
     if note: csv['note'] = note
-    return [atomic_write(d/f'{stem}.md', claims_markdown(results, title, note)), atomic_write(d/f'{stem}.csv', csv.to_csv(index=False))]
+    if run is not None and run.partial_note: title = f"{run.partial_note}: {title or ''}"
+    md = claims_markdown(results, title, note) + (f"\n_{run.stamp()}_\n" if run is not None else '')
+    return write_artifacts(d, {f'{stem}.md': md, f'{stem}.csv': csv.to_csv(index=False)}, run)
 
 # %% ../nbs/07c_claims.ipynb #5c68d728
 def paired_curve_table(frame, # a per-seed frame (or records)
@@ -464,3 +467,42 @@ def paired_curve_figure(frame, # a per-seed frame (or records)
     if title: fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+# %% ../nbs/07c_claims.ipynb #e7c0a002
+def curve_report(run, # the experiment's `RunContext` (records are read from it)
+                 stem:str, # figure name after the paper's numbering ('l2ral_fig7')
+                 figures_dir:Path|str|None=None, # where the files go
+                 value:str='value', # the measured column (e.g. 'diagnostics.loss_spearman')
+                 higher_is_better:bool|None=None, # needed for a `value` other than 'value'
+                 scale:float=1.0, # 100 for percentages
+                 baseline:str='random', # the right panel's reference
+                 order:Sequence[str]|None=None, # strategies in this order
+                 title:str|None=None, ylabel:str|None=None, xlabel:str='labeled samples',
+                 partial:bool=False, # draw an incomplete run (marked PARTIAL) instead of refusing
+                 records:Sequence[dict]|None=None # use these records instead of the run's (e.g. filtered)
+                ) -> pd.DataFrame:
+    "Write `<stem>.png/.svg` (two panels), `<stem>.csv` (per seed) and `<stem>.md` (mean [interval]); returns the per-seed frame."
+    recs = run.records(partial=partial) if records is None else records
+    f = per_seed_frame(recs, value=value, higher_is_better=higher_is_better, scale=scale)
+    f = f[f['value'].notna()].reset_index(drop=True)      # a strategy that does not report `value` has no curve
+    fig = paired_curve_figure(f, baseline if baseline in set(f['strategy']) else f['strategy'].iloc[0], order,
+                              title=title, ylabel=ylabel, xlabel=xlabel)
+    save_figure(fig, stem, figures_dir, run=run); plt.close(fig)
+    d = _figures_dir(figures_dir)
+    md = curve_markdown(curve_table(f), order, title=title)
+    if run.partial_note: md = f"**{run.partial_note}**\n\n" + md
+    write_artifacts(d, {f'{stem}.md': md + f"\n_{run.stamp()}_\n", f'{stem}.csv': f.to_csv(index=False)}, run)
+    return f
+
+def claims_report(frame:pd.DataFrame, # from `curve_report`
+                  claims:Sequence[Claim], # the paper's claims, as data
+                  stem:str, # '<figure>_claims'
+                  figures_dir:Path|str|None=None,
+                  run=None, # the `RunContext` (stamp, index, guard)
+                  title:str|None=None,
+                  note:str|None=None # e.g. the data was a stand-in
+                 ) -> pd.DataFrame:
+    "Evaluate `claims` on `frame`, write `<stem>.md` and `<stem>.csv`, return the readable table."
+    res = evaluate_claims(frame, claims)
+    save_claims(res, stem, figures_dir, title=title, note=note, run=run)
+    return claims_frame(res)

@@ -14,8 +14,8 @@ from .core import ConfigError, FileLock, atomic_write, check_profile, get_settin
 
 # %% auto #0
 __all__ = ['PROFILE_RANK', 'FIGURES_INDEX', 'HOLDS_TEXT', 'in_jupyter_kernel', 'records_to_frame', 'summarize', 'al_curve',
-           'figures_index', 'check_figures_writable', 'save_figure', 'markdown_table', 'save_table', 'fmt_mean_std',
-           'claims_table']
+           'figures_index', 'check_figures_writable', 'write_artifacts', 'save_figure', 'markdown_table', 'save_table',
+           'fmt_mean_std', 'claims_table']
 
 # %% ../nbs/07a_plots.ipynb #536a1cc4
 def in_jupyter_kernel() -> bool:
@@ -129,7 +129,7 @@ def check_figures_writable(figures_dir:Path|str, # where the files would go
                           f"overwritten by a {profile} run; a run never overwrites figures of a higher profile. "
                           f"Write to another folder (the default for {profile}: {get_settings().figures_for(profile)})")
 
-def _write_artifacts(d:Path, files:Mapping[str, bytes|str], run) -> list[Path]:
+def write_artifacts(d:Path, files:Mapping[str, bytes|str], run) -> list[Path]:
     "Write `files` into `d` atomically; with a run, refuse to overwrite higher-profile files and index what made them."
     if run is None: return [atomic_write(d/n, b) for n, b in files.items()]
     with FileLock(d/'.provenance.lock', f'the figures index of {d}'):
@@ -162,7 +162,7 @@ def save_figure(fig, # a matplotlib Figure (or Axes: its figure is saved)
             meta = {'Date': None} if fmt in ('svg', 'pdf') else {}
             fig.savefig(buf, format=fmt, dpi=dpi, bbox_inches='tight', metadata=meta)
             files[f'{stem}.{fmt}'] = buf.getvalue()
-    return _write_artifacts(d, files, run)
+    return write_artifacts(d, files, run)
 
 def _fmt_cell(v, floatfmt:str) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)): return ''
@@ -197,7 +197,7 @@ def save_table(df:pd.DataFrame, # the table (its data is written in full precisi
     if run is not None and run.partial_note: title = f"{run.partial_note}: {title or ''}"
     md = (f'**{title}**\n\n' if title else '') + markdown_table(df, floatfmt, index)
     if run is not None: md += f"\n_{run.stamp()}_\n"
-    return _write_artifacts(d, {f'{stem}.md': md, f'{stem}.csv': df.to_csv(index=index)}, run)
+    return write_artifacts(d, {f'{stem}.md': md, f'{stem}.csv': df.to_csv(index=index)}, run)
 
 # %% ../nbs/07a_plots.ipynb #965724f1
 HOLDS_TEXT = {True: 'yes', False: 'no', None: 'n/a at this profile'}

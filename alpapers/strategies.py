@@ -17,7 +17,7 @@ from .active import AuxLearner, Selection, SelectionContext, Strategy, Task
 __all__ = ['STRATEGIES', 'need', 'score_chunks', 'infer_cat', 'top_k', 'RandomStrategy', 'softmax_entropy', 'EntropyStrategy',
            'MCDropoutStrategy', 'k_center_greedy_reference', 'k_center_greedy', 'CoreSetStrategy',
            'LossPredictionModule', 'll4al_loss', 'LL4ALLearner', 'LL4ALStrategy', 'loss_prediction_quality',
-           'register_strategy', 'ensure_strategies', 'make_strategy']
+           'LL4ALDetachedStrategy', 'register_strategy', 'ensure_strategies', 'make_strategy']
 
 # %% ../nbs/07_strategies.ipynb #673eb709
 def need(out:Mapping, key:str, strategy:str) -> Any:
@@ -313,8 +313,17 @@ def loss_prediction_quality(module:nn.Module|None, # a loss-prediction module re
     return {'loss_spearman': float(spearman(pred.double(), out['loss'].double()))}
 
 # %% ../nbs/07_strategies.ipynb #d9afe1cf
+class LL4ALDetachedStrategy(LL4ALStrategy):
+    "The ablation of LL4AL whose loss module learns from detached features from the start: it never changes the task model."
+    name = 'll4al_detached'
+    def __init__(self, lam:float=1.0, margin:float=1.0, hidden:int=128,
+                 detach_after:float=0.0, # detached from the first step (LL4AL's own default: 0.6)
+                 optimizer:str='sgd', lr:float=0.1, momentum:float=0.9, weight_decay:float=5e-4, milestones:Sequence[int]=(), chunk:int=256):
+        super().__init__(lam=lam, margin=margin, hidden=hidden, detach_after=detach_after, optimizer=optimizer, lr=lr,
+                         momentum=momentum, weight_decay=weight_decay, milestones=milestones, chunk=chunk)
+
 STRATEGIES: dict[str, type] = {'random': RandomStrategy, 'entropy': EntropyStrategy, 'mc_dropout': MCDropoutStrategy,
-                               'coreset': CoreSetStrategy, 'll4al': LL4ALStrategy}
+                               'coreset': CoreSetStrategy, 'll4al': LL4ALStrategy, 'll4al_detached': LL4ALDetachedStrategy}
 
 def register_strategy(name:str, cls:type) -> type:
     "Add a `Strategy` subclass to `STRATEGIES` under `name`."

@@ -40,6 +40,7 @@ SETTINGS = {
     'mc_dropout': lambda cache: dict(T=3),
     'coreset': lambda cache: dict(device='cpu'),
     'll4al': lambda cache: dict(optimizer='adam', lr=1e-2, hidden=8),
+    'll4al_detached': lambda cache: dict(optimizer='adam', lr=1e-2, hidden=8),
     'vaal': lambda cache: dict(width=4, hidden=16, latent_dim=8, steps=4, batch_size=8, max_size=8, images=_digit_images, device='cpu'),
     'l2ral': lambda cache: dict(hidden=8, **_tiny_sorter(cache)),
     'l2ral_softrank': lambda cache: dict(hidden=8),
