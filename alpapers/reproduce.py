@@ -13,7 +13,7 @@ from .core import (AlpapersError, ConfigError, FileLock, PROFILES, RunLocked, _p
 # %% auto #0
 __all__ = ['MANIFEST', 'Experiment', 'register_experiment', 'list_experiments', 'select_experiments', 'ExperimentNotFound',
            'ExperimentFailed', 'experiments_dir_candidates', 'find_experiments_dir', 'notebook_parameters',
-           'check_manifest', 'check_kernel', 'run_experiment', 'reproduce', 'run_status', 'list_runs',
+           'check_manifest', 'check_kernel', 'run_experiment', 'profile_table', 'reproduce', 'run_status', 'list_runs',
            'latest_resumable']
 
 # %% ../nbs/09_reproduce.ipynb #b0d4820e
@@ -348,6 +348,24 @@ def run_experiment(exp:Experiment, # what to run
 def _run_from_dict(exp:dict, **kw) -> dict:
     "Process-pool entry point: rebuild the Experiment from a dict (picklable) and run it."
     return run_experiment(Experiment(**exp), **kw)
+
+# %% ../nbs/09_reproduce.ipynb #f1a0b001
+def profile_table(key:str, # 'paper/artifact'
+                  manifest:Mapping[str, Experiment]|None=None, # default: `MANIFEST`
+                  experiments_dir:Path|str|None=None # default: `find_experiments_dir()`
+                 ):
+    "The experiment's parameters at each profile side by side: smoke (the notebook's defaults), cpu, and paper (the paper's setting), for every parameter a profile changes."
+    import pandas as pd
+    m = MANIFEST if manifest is None else manifest
+    if key not in m: raise ConfigError(f"unknown experiment {key!r}; valid experiments: {', '.join(sorted(m))}")
+    e = m[key]
+    nb_dir = Path(experiments_dir) if experiments_dir is not None else find_experiments_dir()
+    defaults = notebook_parameters(nb_dir/e.notebook)
+    names = [k for k in defaults if any(k in e.params[p] for p in PROFILES)]
+    val = lambda p, k: e.params[p].get(k, defaults[k]) if p != 'smoke' else {**defaults, **e.params['smoke']}[k]
+    show = lambda v: ', '.join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)
+    return pd.DataFrame([{'parameter': k, 'smoke': show(val('smoke', k)), 'cpu': show(val('cpu', k)),
+                          "paper (the paper's setting)": show(val('paper', k))} for k in names]).set_index('parameter')
 
 # %% ../nbs/09_reproduce.ipynb #bbd95180
 def _log_line(i:int, n:int, r:dict) -> str:

@@ -27,3 +27,12 @@ def test_render_rules(tmp_path):
 def test_readme_has_the_ci_test_command():
     # .ci/run runs the README's test command verbatim
     assert 'pip install torch==2.13.0 -e ".[dev]" && nbdev-test && python -m pytest -q' in (ROOT/'README.md').read_text()
+
+def test_results_rows_are_generated_from_claims_csvs(tmp_path):
+    (tmp_path/'x_fig1_claims.csv').write_text('claim,paper,measured,n seeds,half-width,outcome,reason\n'
+                                             'a beats b,1 vs 0,+1.0 [0.5 1.5],5,0.5,holds,\n'
+                                             '↳ a vs b,,+1,5,0.5,holds,\n'
+                                             'c beats b,2 vs 0,-0.1 [-1 0.8],5,0.9,inconclusive,interval covers 0\n')
+    (tmp_path/'provenance.json').write_text(json.dumps({'x_fig1_claims.csv': {'profile': 'cpu', 'seeds': [0, 1, 2, 3, 4]}}))
+    rows = _tool().results_markdown(tmp_path).splitlines()
+    assert rows[2] == '| `x_fig1` | cpu, 5 seeds | a beats b (+1.0 [0.5 1.5]) | — | 1 |', rows

@@ -3,8 +3,9 @@
     python tools/make_readme.py            # write README.md
     python tools/make_readme.py --check    # exit 1 if README.md is out of date
 
-Markdown cells are copied verbatim. Code cells become ```python fences, minus their `#|` directive lines;
-cells marked `#| hide` are left out. Outputs are never included. tests/test_readme.py checks that the
+Markdown cells are copied verbatim, except that a line `<!-- results -->` is replaced by the results generated
+from the claims tables in `figures/` (`results_markdown`). Code cells become ```python fences, minus their `#|`
+directive lines; cells marked `#| hide` are left out. Outputs are never included. tests/test_readme.py checks that the
 committed README.md equals what this script generates.
 """
 from __future__ import annotations
@@ -27,6 +28,27 @@ def _directives(src:str) -> tuple[list[str], str]:
         dirs.append(_DIRECTIVE.match(lines.pop(0)).group(1))
     return dirs, '\n'.join(lines).strip('\n')
 
+RESULTS_MARKER = '<!-- results -->'
+
+def results_markdown(figures:Path|str=ROOT/'figures') -> str:
+    "One row per claims table in `figures/`: the figure, what made it, and each claim's outcome, read from its CSV."
+    import csv
+    figures = Path(figures)
+    index = json.loads((figures/'provenance.json').read_text()) if (figures/'provenance.json').exists() else {}
+    rows = ['| figure | made by | holds | contradicted | inconclusive |', '|---|---|---|---|---|']
+    for f in sorted(figures.glob('*_claims.csv')):
+        recs = [r for r in csv.DictReader(f.open(encoding='utf-8')) if not r['claim'].startswith('↳')]
+        if not recs or 'outcome' not in recs[0]: continue
+        prov = index.get(f.name, {})
+        seeds = prov.get('seeds') or []
+        made = f"{prov.get('profile', '?')}, {len(seeds)} seeds" if prov else 'unknown run'
+        def cell(outcome):
+            hit = [r for r in recs if r['outcome'] == outcome]
+            if outcome == 'inconclusive': return str(len(hit))
+            return '; '.join(f"{r['claim']} ({r['measured']})".replace('|', '\\|') for r in hit) or '—'
+        rows.append(f"| `{f.stem.removesuffix('_claims')}` | {made} | {cell('holds')} | {cell('contradicted')} | {cell('inconclusive')} |")
+    return '\n'.join(rows)
+
 def render(nb_path:Path|str=NOTEBOOK) -> str:
     "The README text for notebook `nb_path`."
     nb = json.loads(Path(nb_path).read_text(encoding='utf-8'))
@@ -34,6 +56,7 @@ def render(nb_path:Path|str=NOTEBOOK) -> str:
     for cell in nb['cells']:
         src = _source(cell)
         if cell['cell_type'] == 'markdown':
+            if RESULTS_MARKER in src: src = src.replace(RESULTS_MARKER, results_markdown())
             if src.strip(): parts.append(src.strip('\n'))
         elif cell['cell_type'] == 'code':
             dirs, code = _directives(src)
