@@ -101,6 +101,21 @@ def _cmd_sorters_rebuild(args) -> int:
                  ['length', 'source', 'seconds', 'spearman', 'file']))
     return 0
 
+def _cmd_trunks_rebuild(args) -> int:
+    from alpapers.pretrain import rebuild_trunks, trunk_cache_dir
+    sizes = []
+    for item in args.sizes:
+        size, _, px = item.partition(':')
+        if not px.isdigit(): raise ConfigError(f"--sizes wants MODEL_SIZE:PIXELS (e.g. smoke:32), got {item!r}")
+        sizes.append((size, int(px)))
+    rows = rebuild_trunks(tuple(sizes), profile=args.profile or 'cpu', seed=args.seed, force=not args.missing_only, progress=True)
+    print(f"trunk cache: {trunk_cache_dir()}")
+    print(_table([[r['model_size'], r['image_size'], r['source'], f"{r['seconds']:.1f}",
+                   ', '.join(f"{k} {v:.3g}" for k, v in r.items() if k not in ('model_size', 'image_size', 'profile', 'path', 'source', 'seconds', 'build_s')
+                             and isinstance(v, (int, float))), Path(r['path']).name] for r in rows],
+                 ['model size', 'pixels', 'source', 'seconds', 'quality (held-out renders)', 'file']))
+    return 0
+
 def build_parser() -> argparse.ArgumentParser:
     "The `alpapers` argument parser."
     from alpapers import __version__
@@ -145,6 +160,15 @@ def build_parser() -> argparse.ArgumentParser:
     sr.add_argument('--missing-only', action='store_true', help='keep sorters already in the cache')
     sr.set_defaults(func=_cmd_sorters_rebuild)
     so.set_defaults(func=lambda a: (so.print_help(), 2)[1])
+    tr = sub.add_parser('trunks', help='pose trunks pretrained on synthetic renders (the offline stand-in for ImageNet weights; a user cache)')
+    tsub = tr.add_subparsers(dest='trunks_command', metavar='ACTION')
+    tb = tsub.add_parser('rebuild', help='pretrain and cache one trunk per model size and image size')
+    tb.add_argument('--sizes', nargs='+', default=['smoke:32'], metavar='SIZE:PX', help="model size and image side (default: smoke:32, the cpu experiments')")
+    tb.add_argument('--profile', metavar='PROFILE', help=f"pretraining length: {' | '.join(PROFILES)} (default: cpu)")
+    tb.add_argument('--seed', type=int, default=0)
+    tb.add_argument('--missing-only', action='store_true', help='keep trunks already in the cache')
+    tb.set_defaults(func=_cmd_trunks_rebuild)
+    tr.set_defaults(func=lambda a: (tr.print_help(), 2)[1])
     return p
 
 def main(argv:list[str]|None=None # arguments (default: sys.argv[1:])

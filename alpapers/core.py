@@ -568,6 +568,10 @@ class RunContext:
         self.provenance['datasets'][name] = dict(real=bool(real), detail=detail)
         self.check_inputs(); self._save_provenance()
 
+    def note(self, **fields) -> None:
+        "Record facts about the run's inputs in its provenance (e.g. `pretrained=task.pretrained_info`)."
+        self.provenance.update(json.loads(to_json(fields))); self.check_inputs(); self._save_provenance()
+
     def expect(self, loop:str, # a loop's name, as it appears in its records' `loop` field
                n:int # the number of records (cycles) a finished loop has
               ) -> None:

@@ -296,6 +296,11 @@ class CrowdCounter(nn.Module):
         self.out_stride = out_stride
         self.tap_channels, self.embedding_dim = list(self.encoder.channels), self.encoder.channels[-1]
 
+    @property
+    def trunk(self) -> nn.Module:
+        "The ResNet encoder, under the name `load_trunk_weights` looks for (pretrained=PATH at the paper profile)."
+        return self.encoder
+
     def forward(self, x) -> dict:
         feats = self.encoder(x)
         d = self.final(self.drop(self.decoder(feats[-1])))

@@ -13,8 +13,8 @@ from .core import ConfigError
 
 # %% auto #0
 __all__ = ['BLOCKS', 'MODELS', 'MODEL_ALIASES', 'MODEL_SIZES', 'MODEL_INPUTS', 'BasicBlock', 'Bottleneck', 'ResNetTrunk', 'gap',
-           'PoseHeatmapNet', 'DeepPriorNet', 'ResNetClassifier', 'build_model', 'paper_shapes', 'encode_heatmaps',
-           'decode_heatmaps', 'dropout_modules', 'enable_mc_dropout']
+           'PoseHeatmapNet', 'DeepPriorNet', 'ResNetClassifier', 'trunk_of', 'torchvision_key', 'load_trunk_weights',
+           'build_model', 'paper_shapes', 'encode_heatmaps', 'decode_heatmaps', 'dropout_modules', 'enable_mc_dropout']
 
 # %% ../nbs/04_models.ipynb #a6c11bcb
 class BasicBlock(nn.Module):
@@ -198,6 +198,63 @@ class ResNetClassifier(nn.Module):
         feats = self.trunk(x)
         taps = [*map(gap, feats)]
         return {'out': self.fc(self.drop(taps[-1])), 'taps': taps, 'embedding': taps[-1]}
+
+# %% ../nbs/04_models.ipynb #320da64f
+def trunk_of(model:nn.Module) -> ResNetTrunk:
+    "The `ResNetTrunk` of `model` (or `model` itself)."
+    if isinstance(model, ResNetTrunk): return model
+    t = getattr(model, 'trunk', None)
+    if isinstance(t, ResNetTrunk): return t
+    raise ConfigError(f"{type(model).__name__} has no ResNet trunk to load pretrained weights into")
+
+def torchvision_key(key:str # a `ResNetTrunk` state-dict key
+                   ) -> str:
+    "The torchvision ResNet name of a trunk key: `stem.1.weight` -> `bn1.weight`, `stages.1.0.short.0.weight` -> `layer2.0.downsample.0.weight`."
+    p = key.split('.')
+    if p[0] == 'stem' and p[1] in ('0', '1'): return '.'.join([('conv1', 'bn1')[int(p[1])], *p[2:]])
+    if p[0] == 'stages' and len(p) > 3:
+        return '.'.join([f'layer{int(p[1]) + 1}', p[2], *(['downsample'] if p[3] == 'short' else [p[3]]), *p[4:]])
+    raise ConfigError(f"trunk key {key!r} has no torchvision counterpart")
+
+def _trunk_state(source, where:str) -> tuple[dict, str]:
+    "The trunk-layout state dict in `source` (a file's content) and the layout it came in."
+    sd = source.get('state_dict', source) if isinstance(source, dict) else source
+    if not isinstance(sd, dict) or not sd: raise ConfigError(f"{where}: expected a non-empty state dict, got {type(sd).__name__}")
+    bad = [k for k, v in sd.items() if not isinstance(k, str) or not isinstance(v, torch.Tensor)]
+    if bad: raise ConfigError(f"{where}: entries that are not named tensors: {bad[:3]}")
+    sd = {k.removeprefix('module.'): v for k, v in sd.items()}
+    if any(k.startswith('trunk.') for k in sd): return {k[6:]: v for k, v in sd.items() if k.startswith('trunk.')}, 'model'
+    if any(k.startswith(('stem.', 'stages.')) for k in sd): return sd, 'trunk'
+    if any(k.startswith(('conv1.', 'bn1.', 'layer1.')) for k in sd): return sd, 'torchvision'
+    raise ConfigError(f"{where}: neither an alpapers trunk nor a torchvision ResNet state dict (first keys: {list(sd)[:3]})")
+
+def load_trunk_weights(model_or_trunk:nn.Module, # a `ResNetTrunk`, or a model with a `.trunk` (PoseHeatmapNet, ResNetClassifier)
+                       path, # a local file (torch.save'd state dict), or an already loaded state dict
+                       strict:bool=True # every trunk key must be in the file and every trunk-file key in the trunk
+                      ) -> dict:
+    "Copy pretrained trunk weights (alpapers or torchvision ResNet layout) into the trunk; returns what was loaded."
+    trunk = trunk_of(model_or_trunk)
+    where = str(path) if not isinstance(path, dict) else 'state dict'
+    src = path if isinstance(path, dict) else torch.load(path, map_location='cpu', weights_only=True)
+    sd, layout = _trunk_state(src, where)
+    own = trunk.state_dict()
+    ignored = []
+    if layout == 'torchvision':
+        names = {torchvision_key(k): k for k in own}
+        # the classifier head, and the stages a truncated trunk does not have (a counter that stops at stage 3), are not loaded
+        n_stages = len({k.split('.')[1] for k in own if k.startswith('stages.')})
+        skip = lambda k: k.startswith('fc.') or (k.startswith('layer') and k[5:].split('.')[0].isdigit() and int(k[5:].split('.')[0]) > n_stages)
+        ignored = [k for k in sd if skip(k)]
+        sd = {names.get(k, k): v for k, v in sd.items() if not skip(k)}
+    unknown, missing = [k for k in sd if k not in own], [k for k in own if k not in sd]
+    name = (lambda k: torchvision_key(k) if k in own else k) if layout == 'torchvision' else (lambda k: k)
+    if strict and missing: raise ConfigError(f"{where}: {len(missing)} trunk keys missing from the file, e.g. {[name(k) for k in missing[:4]]}")
+    if strict and unknown: raise ConfigError(f"{where}: {len(unknown)} keys the trunk does not have, e.g. {unknown[:4]}")
+    for k, v in sd.items():
+        if k in own and v.shape != own[k].shape:
+            raise ConfigError(f"{where}: {name(k)!r} has shape {tuple(v.shape)} in the file but {tuple(own[k].shape)} in the trunk")
+    trunk.load_state_dict({k: v for k, v in sd.items() if k in own}, strict=False)
+    return dict(layout=layout, loaded=sum(k in own for k in sd), missing=missing, unknown=unknown, ignored=ignored)
 
 # %% ../nbs/04_models.ipynb #cf80ab46
 MODELS = {'pose': PoseHeatmapNet, 'hand': DeepPriorNet, 'classifier': ResNetClassifier}

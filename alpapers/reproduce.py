@@ -66,14 +66,18 @@ def list_experiments(paper:str|None=None, # only this paper's experiments
     return sorted((e for e in m.values() if paper is None or e.paper == paper), key=lambda e: (e.paper, e.artifact))
 
 # %% ../nbs/09_reproduce.ipynb #491e3f40
+# ImageNet ResNet-50 weights are read from a local file under the data root (torchvision's state-dict layout is
+# accepted); nothing is downloaded. At cpu the trunk is the synthetic-pretrained one (`alpapers.pretrain`).
+_IMAGENET_R50 = 'pretrained/resnet50_imagenet.pth'
 register_experiment(Experiment(
     paper='baselines', artifact='pose_curve', notebook='baselines_pose.ipynb',
     description='AL curves (PCKh@0.5) of random, entropy, MC-dropout, core-set and LL4AL on MPII poses rendered as images',
     params={'smoke': {},
             'cpu': dict(n_pool=400, n_test=200, image_size=32, initial=24, per_cycle=24, cycles=5, subset=200, model_size='smoke',
-                        epochs=16, batch_size=8, mc_T=10, seeds=[0, 1, 2, 3, 4]),
+                        epochs=16, batch_size=8, mc_T=10, pretrained='synthetic', seeds=[0, 1, 2, 3, 4]),
             'paper': dict(n_pool=20000, n_test=2000, image_size=256, initial=200, per_cycle=200, cycles=5, subset=5000,
                           model_size='paper', epochs=140, batch_size=32, mc_T=10, ll4al_optimizer='sgd', ll4al_lr=5e-2,
+                          pretrained=_IMAGENET_R50, augment='simplebaseline', milestones=[90, 120],
                           ll4al_milestones=[110], threads=0, seeds=[0, 1, 2, 3, 4])},
     outputs=['baselines_pose_curve.png', 'baselines_pose_curve.svg', 'baselines_pose_curve.csv',
              'baselines_pose_curve.md', 'baselines_pose_claims.md', 'baselines_pose_claims.csv']))
@@ -114,9 +118,10 @@ register_experiment(Experiment(
     description='L2R-AL Fig. 7: PCKh@0.5 vs labeled images (random, entropy, core-set, LL4AL, VAAL, L2R-AL, soft-rank ablation) on MPII poses rendered',
     params={'smoke': {},
             'cpu': dict(n_pool=400, n_test=200, image_size=32, initial=24, per_cycle=24, cycles=5, subset=200, model_size='smoke',
-                        epochs=16, batch_size=8, module_milestones=[13], vaal_steps=25, seeds=[0, 1, 2, 3, 4]),
+                        epochs=16, batch_size=8, module_milestones=[13], vaal_steps=25, pretrained='synthetic', seeds=[0, 1, 2, 3, 4]),
             'paper': dict(dataset='mpii', n_pool=0, n_test=0, image_size=256, initial=200, per_cycle=200, cycles=5, subset=5000,
                           model_size='paper', epochs=140, batch_size=32, lr=1e-3, module_optimizer='sgd', module_lr=5e-2,
+                          pretrained=_IMAGENET_R50, augment='simplebaseline', milestones=[90, 120],
                           module_milestones=[110], vaal_latent=32, vaal_width=128, vaal_epochs=100.0, vaal_batch=64, threads=0,
                           seeds=[0, 1, 2, 3, 4])},
     outputs=_L2R_OUT('fig7')))
@@ -128,6 +133,7 @@ register_experiment(Experiment(
                         epochs=30, batch_size=4, lr=3e-3, module_optimizer='adam', module_lr=1e-3, vaal_steps=25, seeds=[0, 1, 2, 3, 4]),
             'paper': dict(dataset='shanghaitech_b', n_pool=0, n_test=0, image_size=[576, 768], initial=20, per_cycle=20, cycles=5,
                           subset=0, model_size='paper', epochs=100, batch_size=4, lr=1e-5, module_optimizer='adam', module_lr=1e-5,
+                          pretrained=_IMAGENET_R50,
                           vaal_latent=32, vaal_width=128, vaal_epochs=100.0, vaal_batch=64, threads=0, seeds=[0, 1, 2, 3, 4])},
     outputs=_L2R_OUT('fig8')))
 

@@ -4,22 +4,24 @@
 
 # %% ../nbs/06a_tasks.ipynb #2fb6736c
 from __future__ import annotations
-import math, time
+import math, os, time
+from pathlib import Path
 from typing import Any, Callable, Mapping
 import numpy as np
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .core import ConfigError, derive_seed, get_device
+from .core import ConfigError, derive_seed, get_device, note_input
 from .data import Dataset, load_dataset
 from .active import Task
-from .models import build_model, decode_heatmaps, encode_heatmaps, enable_mc_dropout
+from .models import build_model, decode_heatmaps, encode_heatmaps, enable_mc_dropout, load_trunk_weights
 from .train import fit as fit_model, batch_indices
 from . import metrics
 from .skeletons import get_skeleton
 
 # %% auto #0
-__all__ = ['TorchTask', 'flip_augment', 'PoseTask', 'ClassificationTask', 'HandPoseTask']
+__all__ = ['TorchTask', 'flip_augment', 'rotate_scale', 'simplebaseline_augment', 'PoseTask', 'ClassificationTask',
+           'HandPoseTask']
 
 # %% ../nbs/06a_tasks.ipynb #a92fbd97
 def _idx(idx, n:int) -> torch.Tensor:
@@ -57,7 +59,8 @@ class TorchTask(Task):
                  eval_batch_size:int=128, # batch size of `evaluate` / `infer`
                  device:str|torch.device|None=None, # default: `get_device()`
                  name:str|None=None, # task name in the records (default: derived from the dataset)
-                 warm_start:bool=False): # keep training the same model across `fit` calls
+                 warm_start:bool=False, # keep training the same model across `fit` calls
+                 pretrained:str|None=None): # None: from scratch; a local weights file; 'synthetic[:profile]': the cached synthetic-pretrained trunk
         if len(train) == 0 or len(test) == 0: raise ConfigError('train and test datasets must not be empty')
         self.train, self.test = train, test
         self.n_pool = len(train)
@@ -67,6 +70,8 @@ class TorchTask(Task):
         self.eval_batch_size, self.device, self.warm_start = eval_batch_size, get_device(device), warm_start
         if name: self.name = name
         self.model: nn.Module|None = None
+        self.pretrained, self._pretrained_state = pretrained, None
+        self.pretrained_info = self._resolve_pretrained()
         self.train_targets = self.prepare_targets(train)
         self.test_targets = self.prepare_targets(test)
 
@@ -93,12 +98,37 @@ class TorchTask(Task):
         te = load_dataset(name, 'test', root=root, n=n_test, seed=seed, **dk)
         return cls(tr, te, **kw)
 
+    def _resolve_pretrained(self) -> dict|None:
+        "Read the pretrained trunk file once (building the synthetic one on first use); what was read, for provenance."
+        p = self.pretrained
+        if p is None: return None
+        if not isinstance(p, (str, os.PathLike)): raise ConfigError(f"pretrained must be None, a file path or 'synthetic', got {type(p).__name__}")
+        p, info = str(p), dict(source='file')
+        if p == 'synthetic' or p.startswith('synthetic:'):
+            from alpapers.pretrain import pretrained_trunk_path, trunk_meta
+            H, W = self.train.images.shape[-2:]
+            if H != W: raise ConfigError(f"the synthetic trunk is rendered at square sizes; images are {H}x{W}")
+            prof = p.partition(':')[2] or 'cpu'
+            trunk_kw = {k: v for k, v in self.model_kwargs.items() if k in ('block', 'layers', 'width', 'stem')}
+            path = pretrained_trunk_path(self.model_name, self.model_size, image_size=int(H), in_channels=int(self.train.images.shape[1]),
+                                         profile=prof, trunk_kwargs=trunk_kw, progress=False)
+            meta = trunk_meta(path)
+            info = dict(source='synthetic', profile=prof, key=meta['key'], quality=meta['quality'])
+        else:
+            path = Path(p).expanduser()
+            if not path.is_file(): raise ConfigError(f"pretrained weights file {path} not found (nothing is downloaded)")
+        self._pretrained_state = torch.load(path, map_location='cpu', weights_only=True)
+        return dict(pretrained=p, path=str(path), fingerprint=note_input(path), **info)   # pinned in the run's inputs
+
     # -- the Task interface --------------------------------------------------------------------------------------
     def new_model(self, seed:int=0) -> nn.Module:
-        "A freshly initialised model (weights drawn from `derive_seed(seed, 'init')`)."
+        "A freshly initialised model (weights drawn from `derive_seed(seed, 'init')`, then the `pretrained` trunk if any)."
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(derive_seed(seed, 'init'))
             m = build_model(self.model_name, self.model_size, **{**self.model_args(), **self.model_kwargs})
+        if self._pretrained_state is not None:
+            try: load_trunk_weights(m, self._pretrained_state)
+            except ConfigError as e: raise ConfigError(f"pretrained {self.pretrained_info['path']}: {e}") from None
         return m.to(self.device)
 
     def _model(self) -> nn.Module:
@@ -180,17 +210,66 @@ def flip_augment(skeleton:str, # the keypoint layout (for the left/right swap)
                  p:float=0.5 # probability of flipping each image
                 ) -> Callable:
     "An `augment(images, targets)` for `fit`: mirror a random subset of the batch and its keypoints/visibility."
-    sk = get_skeleton(skeleton); perm = list(sk.flip_perm)
+    perm = list(get_skeleton(skeleton).flip_perm)
+    def augment(x, y): return _flip_rows(x, y, torch.rand(len(x)) < p, perm)
+    return augment
+
+def _flip_rows(x, y, f, perm):
+    "Mirror rows `f` (bool mask) of the batch: images, keypoints (left/right swapped with `perm`) and visibility."
+    if not f.any(): return x, y
+    f = f.to(x.device)
+    x = torch.where(f[:, None, None, None], x.flip(-1), x)
+    y = dict(y)
+    kp = y['keypoints']
+    flipped = kp[:, perm].clone(); flipped[..., 0] = (x.shape[-1] - 1) - flipped[..., 0]
+    y['keypoints'] = torch.where(f[:, None, None], flipped, kp)
+    if 'visible' in y: y['visible'] = torch.where(f[:, None], y['visible'][:, perm], y['visible'])
+    return x, y
+
+def rotate_scale(images:torch.Tensor, # (N, C, H, W)
+                 keypoints:torch.Tensor, # (N, J, 2) (x, y) pixels
+                 angle, # (N,) or scalar degrees, counter-clockwise as seen on screen
+                 scale, # (N,) or scalar zoom factor (> 1 enlarges)
+                 visible:torch.Tensor|None=None # (N, J) bool (None: all)
+                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    "Rotate and zoom images and keypoints about the image centre: `(images, keypoints, visible)`; joints moved off the image become not visible."
+    N, _, H, W = images.shape
+    dev = images.device
+    a = torch.as_tensor(angle, dtype=torch.float32, device=dev).expand(N)*(math.pi/180)
+    s = torch.as_tensor(scale, dtype=torch.float32, device=dev).expand(N)
+    cos, sin = a.cos(), a.sin()
+    hx, hy = (W - 1)/2, (H - 1)/2
+    d = keypoints.to(dev).float() - torch.tensor([hx, hy], device=dev)
+    kx = hx + s[:, None]*(cos[:, None]*d[..., 0] + sin[:, None]*d[..., 1])       # p' = c + s R (p - c), y pointing down
+    ky = hy + s[:, None]*(-sin[:, None]*d[..., 0] + cos[:, None]*d[..., 1])
+    z = torch.zeros_like(a)                                                      # grid: output pixel -> input pixel, R^T / s
+    theta = torch.stack([torch.stack([cos/s, -sin/s*hy/hx, z], -1), torch.stack([sin/s*hx/hy, cos/s, z], -1)], 1)
+    grid = F.affine_grid(theta, list(images.shape), align_corners=True)
+    out = F.grid_sample(images.float(), grid, mode='bilinear', padding_mode='zeros', align_corners=True).to(images.dtype)
+    vis = torch.ones(keypoints.shape[:2], dtype=torch.bool, device=dev) if visible is None else visible.to(dev).bool()
+    vis = vis & (kx >= 0) & (kx <= W - 1) & (ky >= 0) & (ky <= H - 1)
+    return out, torch.stack([kx, ky], -1).to(keypoints.dtype), vis
+
+def simplebaseline_augment(skeleton:str, # the keypoint layout (for the left/right swap)
+                           flip:float=0.5, # probability of a horizontal flip
+                           rotation:float=40, # rotation factor rf in degrees: angle ~ clip(N(0, rf), +-2 rf)
+                           scale:float=0.3, # scale factor sf: the crop box scales by clip(N(1, sf), 1 +- sf)
+                           rot_prob:float=0.6 # probability that an image is rotated at all
+                          ) -> Callable:
+    "SimpleBaseline's training augmentation as an `augment(images, targets)` for `fit`: flip, then rotation and scale about the centre."
+    perm = list(get_skeleton(skeleton).flip_perm)
     def augment(x, y):
-        f = torch.rand(len(x)) < p
-        if not f.any(): return x, y
-        f = f.to(x.device)
-        x = torch.where(f[:, None, None, None], x.flip(-1), x)
-        y = dict(y)
-        kp = y['keypoints']
-        flipped = kp[:, perm].clone(); flipped[..., 0] = (x.shape[-1] - 1) - flipped[..., 0]
-        y['keypoints'] = torch.where(f[:, None, None], flipped, kp)
-        if 'visible' in y: y['visible'] = torch.where(f[:, None], y['visible'][:, perm], y['visible'])
+        n = len(x)
+        f, zs, zr, u = torch.rand(n) < flip, torch.randn(n), torch.randn(n), torch.rand(n)   # a fixed number of draws per batch
+        x, y = _flip_rows(x, y, f, perm)
+        box = (1 + scale*zs).clamp(1 - scale, 1 + scale)
+        ang = (rotation*zr).clamp(-2*rotation, 2*rotation)*(u < rot_prob)
+        m = (box != 1) | (ang != 0)
+        if not m.any(): return x, y
+        y = dict(y); kp, vis = y['keypoints'].clone(), y.get('visible', torch.ones(y['keypoints'].shape[:2], dtype=torch.bool, device=x.device)).clone()
+        x = x.clone(); md = m.to(x.device)
+        x[md], kp[md], vis[md] = rotate_scale(x[md], kp[md], ang[m], 1/box[m], vis[md])
+        y['keypoints'], y['visible'] = kp, vis
         return x, y
     return augment
 
@@ -204,6 +283,7 @@ class PoseTask(TorchTask):
                  metric:str|None=None, # metric name (default 'pckh@{alpha}')
                  exclude:tuple|None=None, # joint names left out of the metric's mean (default: pelvis, thorax for PCKh)
                  flip:bool=False, # random horizontal flips in training (needs meta['skeleton'])
+                 augment:Callable|str|None=None, # augment(images, targets) for `fit`, or 'simplebaseline' (flip + rotation + scale)
                  batch_size:int=16, **kw):
         for ds in (train, test):
             if 'keypoints' not in ds.targets: raise ConfigError(f"dataset {ds.name!r} has no 'keypoints' target; has {sorted(ds.targets)}")
@@ -214,10 +294,13 @@ class PoseTask(TorchTask):
         self.input_hw = tuple(train.images.shape[-2:])
         kw.setdefault('name', f"pose-{train.name}")
         sk = test.meta.get('skeleton')
-        if flip:
-            if not train.meta.get('skeleton'): raise ConfigError(f"flip=True needs the dataset's meta['skeleton'] (for the left/right swap)")
-            if kw.get('augment') is not None: raise ConfigError('give either flip=True or augment=, not both')
-            kw['augment'] = flip_augment(train.meta['skeleton'])
+        if isinstance(augment, str) and augment != 'simplebaseline': raise ConfigError(f"unknown augment {augment!r}; valid: 'simplebaseline' or a callable")
+        if flip or isinstance(augment, str):
+            what = 'flip=True' if flip else f"augment={augment!r}"
+            if not train.meta.get('skeleton'): raise ConfigError(f"{what} needs the dataset's meta['skeleton'] (for the left/right swap)")
+            if flip and augment is not None: raise ConfigError('give either flip=True or augment=, not both')
+            augment = flip_augment(train.meta['skeleton']) if flip else simplebaseline_augment(train.meta['skeleton'])
+        kw['augment'] = augment
         if exclude is None: exclude = [n for n in ('pelvis', 'thorax') if sk and n in get_skeleton(sk).joints] if self.metric.startswith('pckh') else []
         if exclude and not sk: raise ConfigError('exclude needs the test dataset\'s meta[\'skeleton\'] to name joints')
         ex = {get_skeleton(sk).index(n) for n in exclude}

@@ -77,4 +77,5 @@ def test_reproduce_smoke_end_to_end(tmp_path):
     assert len(runs) == 1 and (runs[0]/'executed.ipynb').exists() and (runs[0]/'records.jsonl').exists()
     import pandas as pd
     df = pd.read_csv(figs/'baselines_pose_curve.csv')
-    assert {'strategy', 'n_labeled', 'mean', 'std'} <= set(df.columns) and len(df) > 0
+    assert {'strategy', 'seed', 'n_labeled', 'value'} <= set(df.columns) and len(df) > 0   # one row per seed: the data behind the curve
+    assert not df.duplicated(['strategy', 'seed', 'n_labeled']).any()
