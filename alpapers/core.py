@@ -456,18 +456,26 @@ def _release_all():   # an orderly exit closes the lock files (a killed process 
 
 # %% ../nbs/00_core.ipynb #2f351b71
 def git_commit(path:Path|str|None=None) -> str|None:
-    "The current git commit of the project (with `-dirty` when there are uncommitted changes), or None."
+    "The current git commit of the project (with `-dirty` when tracked files other than `figures/` have uncommitted changes), or None."
     try:
         cwd = str(path or Path(__file__).resolve().parent) if '__file__' in globals() else str(path or Path.cwd())
-        c = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=cwd, capture_output=True, text=True, timeout=10)
-        if c.returncode: return None
-        d = subprocess.run(['git', 'status', '--porcelain', '--untracked-files=no'], cwd=cwd, capture_output=True, text=True, timeout=10)
+        git = lambda *a, at=cwd: subprocess.run(['git', *a], cwd=at, capture_output=True, text=True, timeout=10)
+        c, top = git('rev-parse', 'HEAD'), git('rev-parse', '--show-toplevel')
+        if c.returncode or top.returncode: return None
+        # regenerated outputs (figures/) do not make the code dirty
+        d = git('status', '--porcelain', '--untracked-files=no', '--', '.', ':(exclude)figures', at=top.stdout.strip())
         return c.stdout.strip() + ('-dirty' if d.stdout.strip() else '')
     except (OSError, subprocess.SubprocessError): return None
 
 def new_run_id() -> str:
     "A sortable, unique run id: UTC time plus a short random suffix."
     return _dt.datetime.now(_dt.timezone.utc).strftime('%Y%m%dT%H%M%S') + '-' + uuid.uuid4().hex[:6]
+
+def _short(commit:str|None) -> str:
+    "A commit id shortened to 12 hex digits, keeping a `-dirty` mark."
+    if not commit: return 'unknown'
+    h, _, rest = commit.partition('-')
+    return h[:12] + (f'-{rest}' if rest else '')
 
 def device_name(device:torch.device|str) -> str:
     "A readable name of the device: the GPU's model for CUDA, the processor's model for CPU."
@@ -611,7 +619,7 @@ class RunContext:
         "One line saying what made an artifact: profile, seeds, commit and run (and PARTIAL when the records were incomplete)."
         seeds = self.provenance.get('seeds')
         s = (f"made by run {self.run_id} at profile {self.profile}, seeds {list(seeds) if seeds is not None else '?'}, "
-             f"commit {(self.provenance.get('git_commit') or 'unknown')[:12]}, alpapers {self.provenance.get('alpapers')}")
+             f"commit {_short(self.provenance.get('git_commit'))}, alpapers {self.provenance.get('alpapers')}")
         return s + (f"; {self.partial_note}" if self.partial_note else '')
 
     def path(self, *parts) -> Path:

@@ -244,3 +244,15 @@ def test_cli_killed_then_resumed_matches_uninterrupted(tmp_path):
     assert strip_timings(resumed) == strip_timings(ref)
     r = cli('runs', env={'ALPAPERS_RESULTS': str(tmp_path/'cut')}, timeout=120)
     assert 'finished' in r.stdout and 'interrupted' not in r.stdout, r.stdout
+
+
+def test_regenerated_figures_do_not_mark_the_commit_dirty(tmp_path):
+    "A stamp says '-dirty' for uncommitted code, not for the figures a run has just rewritten."
+    from alpapers.core import git_commit
+    run = lambda *a: subprocess.run(['git', *a], cwd=tmp_path, check=True, capture_output=True)
+    run('init', '-q'); (tmp_path/'figures').mkdir(); (tmp_path/'figures'/'f.md').write_text('a'); (tmp_path/'code.py').write_text('x = 1')
+    run('add', '.'); run('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'c')
+    (tmp_path/'figures'/'f.md').write_text('b')
+    assert not git_commit(tmp_path/'figures').endswith('-dirty')
+    (tmp_path/'code.py').write_text('x = 2')
+    assert git_commit(tmp_path).endswith('-dirty')
