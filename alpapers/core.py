@@ -13,11 +13,11 @@ import torch
 
 # %% auto #0
 __all__ = ['PROFILES', 'EXECUTORS', 'FULL_HASH_MAX', 'AlpapersError', 'ConfigError', 'DataError', 'RecordsError', 'RunLocked',
-           'check_profile', 'Settings', 'find_settings_file', 'in_test', 'get_settings', 'import_providers',
-           'seed_everything', 'derive_seed', 'get_device', 'set_threads', 'to_json', 'atomic_write', 'write_json',
-           'read_json', 'append_jsonl', 'read_jsonl', 'repair_jsonl', 'file_fingerprint', 'note_input', 'inputs_read',
-           'forget_inputs', 'Config', 'make_config', 'check_params', 'notebook_config', 'FileLock', 'git_commit',
-           'new_run_id', 'device_name', 'RunContext']
+           'check_profile', 'Settings', 'find_settings_file', 'in_test', 'get_settings', 'cache_dir',
+           'import_providers', 'seed_everything', 'derive_seed', 'get_device', 'set_threads', 'to_json', 'atomic_write',
+           'write_json', 'read_json', 'append_jsonl', 'read_jsonl', 'repair_jsonl', 'file_fingerprint', 'note_input',
+           'inputs_read', 'forget_inputs', 'Config', 'make_config', 'check_params', 'notebook_config', 'FileLock',
+           'git_commit', 'new_run_id', 'device_name', 'RunContext']
 
 # %% ../nbs/00_core.ipynb #38d9f413
 class AlpapersError(Exception):
@@ -119,6 +119,15 @@ def get_settings(start:Path|str|None=None, # folder to look for `settings.ini` f
     res = lambda v: (base/Path(v).expanduser()).resolve()
     return Settings(data_root=res(vals['data_root']), results_dir=res(vals['results_dir']), figures_dir=res(vals['figures_dir']),
                     profile=check_profile(vals['profile']), executor=vals['executor'], jobs=jobs, source=str(f or '<defaults>'))
+
+def cache_dir(kind:str, # the cache's subfolder ('sorters', 'trunks', ...)
+              explicit:Path|str|None=None # an explicit folder (wins over everything)
+             ) -> Path:
+    "Where alpapers caches what it builds on first use: `explicit`, `$ALPAPERS_CACHE/<kind>`, a temp folder under tests, or `~/.cache/alpapers/<kind>`."
+    if explicit is not None: return Path(explicit).expanduser()
+    if os.environ.get('ALPAPERS_CACHE'): return Path(os.environ['ALPAPERS_CACHE']).expanduser()/kind
+    if in_test(): return Path(tempfile.gettempdir())/'alpapers-test'/'cache'/kind
+    return Path.home()/'.cache'/'alpapers'/kind
 
 # %% ../nbs/00_core.ipynb #452d98b0
 def import_providers(modules:Iterable[str] # module names that register entries when imported

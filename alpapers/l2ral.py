@@ -12,7 +12,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from tqdm.auto import tqdm
-from .core import AlpapersError, ConfigError, atomic_write, derive_seed, get_device, in_test, to_json
+from .core import cache_dir as cache_dir_of, AlpapersError, ConfigError, atomic_write, derive_seed, get_device, in_test, to_json
 from .active import AuxLearner, Selection, SelectionContext, Strategy, Task
 from .strategies import LossPredictionModule as LL4ALModule, need, register_strategy, score_chunks, top_k, loss_prediction_quality
 
@@ -225,10 +225,7 @@ SORTER_PROFILES = {
 def sorter_cache_dir(cache_dir:str|Path|None=None # explicit folder (wins over everything)
                     ) -> Path:
     "Where trained sorters are cached: `cache_dir`, `$ALPAPERS_CACHE/sorters`, a temp folder under tests, or `~/.cache/alpapers/sorters`."
-    if cache_dir is not None: return Path(cache_dir).expanduser()
-    if os.environ.get('ALPAPERS_CACHE'): return Path(os.environ['ALPAPERS_CACHE']).expanduser()/'sorters'
-    if in_test(): return Path(tempfile.gettempdir())/'alpapers-test'/'cache'/'sorters'
-    return Path.home()/'.cache'/'alpapers'/'sorters'
+    return cache_dir_of('sorters', cache_dir)
 
 def sorter_path(length:int, *, arch:str='gruc', hidden:int=32, layers:int=6, steps:int=2000, batch:int=128,
                 lr:float=1e-3, seed:int=0, standardize:bool=True, cache_dir:str|Path|None=None) -> Path:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Mapping, Sequence
 import numpy as np
 import torch
-from .core import ConfigError, atomic_write, derive_seed, get_device, in_test, to_json, write_json
+from .core import cache_dir as cache_dir_of, ConfigError, atomic_write, derive_seed, get_device, in_test, to_json, write_json
 from .data import Dataset
 from .models import MODEL_SIZES, MODELS, trunk_of
 from .synthetic import make_body_dataset, sample_body_poses
@@ -103,10 +103,7 @@ def pretrain_trunk(key:dict, # from `trunk_key`
 def trunk_cache_dir(cache_dir=None # explicit folder (wins over everything)
                    ) -> Path:
     "Where pretrained trunks are cached: `cache_dir`, `$ALPAPERS_CACHE/trunks`, a temp folder under tests, or `~/.cache/alpapers/trunks`."
-    if cache_dir is not None: return Path(cache_dir).expanduser()
-    if os.environ.get('ALPAPERS_CACHE'): return Path(os.environ['ALPAPERS_CACHE']).expanduser()/'trunks'
-    if in_test(): return Path(tempfile.gettempdir())/'alpapers-test'/'cache'/'trunks'
-    return Path.home()/'.cache'/'alpapers'/'trunks'
+    return cache_dir_of('trunks', cache_dir)
 
 def trunk_path(key:dict, cache_dir=None) -> Path:
     "The cache file of the trunk with this key."
