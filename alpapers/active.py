@@ -13,7 +13,7 @@ from torch import nn
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 from .core import (AlpapersError, ConfigError, RecordsError, RunContext, atomic_write, derive_seed, read_jsonl,
-                           repair_jsonl, seed_everything, to_json)
+                           repair_jsonl, seed_everything, to_json, _jsonl_lines)
 
 # %% auto #0
 __all__ = ['TIMING_FIELDS', 'Task', 'AuxLearner', 'SelectionError', 'Selection', 'SelectionContext', 'check_selection',
@@ -440,20 +440,16 @@ class ActiveLoop:
             warnings.warn(f"{path}: removed a torn final line (a write killed midway): {torn[:60]!r}", stacklevel=3)
             self.run_ctx.provenance.setdefault('repairs', []).append(dict(file=path.name, removed=torn[:200], loop=self.name))
             self.run_ctx._save_provenance()
-        mine = []
-        for n, line in enumerate(path.read_text().split('\n'), 1):
-            if not line.strip(): continue
-            try: r = json.loads(line)
-            except json.JSONDecodeError: r = None
-            if not isinstance(r, dict): raise RecordsError(f"{path}:{n}: not a JSON object: {line[:80]!r}")
-            if r.get('loop') == self.name: mine.append((n, r))
+        lines, _ = _jsonl_lines(path)
+        bad = next(((n, l) for n, l, r in lines if r is None), None)
+        if bad: raise RecordsError(f"{path}:{bad[0]}: not a JSON object: {bad[1][:80]!r}")
+        mine = [(n, r) for n, _, r in lines if r.get('loop') == self.name]
         cyc = [r.get('cycle') for _, r in mine]
         # what a kill can leave: the checkpointed cycles once each, then at most the record of cycle `done`, written before its checkpoint
         if cyc[:done] == list(range(done)) and (cyc[done:] == [] or cyc[done:] == [done]):
             if len(cyc) > done:
                 n_drop = mine[done][0]
-                lines = path.read_text().split('\n')
-                atomic_write(path, ''.join(l + '\n' for i, l in enumerate(lines, 1) if l.strip() and i != n_drop))
+                atomic_write(path, ''.join(l + '\n' for n, l, _ in lines if n != n_drop))
             return
         raise RecordsError(f"{path}: loop {self.name} has {len(cyc)} record(s) (cycles {cyc[:12]}{' ...' if len(cyc) > 12 else ''}, "
                            f"lines {[n for n, _ in mine][:12]}) but its checkpoint {self.ckpt_path.name} says {done}: records are missing, "
