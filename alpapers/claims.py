@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from .core import ConfigError, atomic_write
-from .plots import records_to_frame, markdown_table, save_figure, write_artifacts, _figures_dir, _check_stem  # importing plots picks the backend
+from .plots import records_to_frame, markdown_table, save_figure, save_markdown  # importing plots picks the backend
 import matplotlib.pyplot as plt
 
 # %% auto #0
@@ -409,12 +409,9 @@ def save_claims(results:Sequence[dict], # from `evaluate_claims`
                 run=None # the `RunContext` that made it: stamped under the table, indexed, guarded against lower profiles
                ) -> list[Path]:
     "Write `<stem>.md` (`claims_markdown`) and `<stem>.csv` (`claims_frame(numeric=True)`, plus `note`), atomically."
-    d, stem = _figures_dir(figures_dir), _check_stem(stem)
     csv = claims_frame(results, numeric=True)
     if note: csv['note'] = note
-    if run is not None and run.partial_note: title = f"{run.partial_note}: {title or ''}"
-    md = claims_markdown(results, title, note) + (f"\n_{run.stamp()}_\n" if run is not None else '')
-    return write_artifacts(d, {f'{stem}.md': md, f'{stem}.csv': csv.to_csv(index=False)}, run)
+    return save_markdown(claims_markdown(results, title, note), csv.to_csv(index=False), stem, figures_dir, run)
 
 # %% ../nbs/07c_claims.ipynb #5c68d728
 def paired_curve_table(frame, # a per-seed frame (or records)
@@ -488,10 +485,7 @@ def curve_report(run, # the experiment's `RunContext` (records are read from it)
     fig = paired_curve_figure(f, baseline if baseline in set(f['strategy']) else f['strategy'].iloc[0], order,
                               title=title, ylabel=ylabel, xlabel=xlabel)
     save_figure(fig, stem, figures_dir, run=run); plt.close(fig)
-    d = _figures_dir(figures_dir)
-    md = curve_markdown(curve_table(f), order, title=title)
-    if run.partial_note: md = f"**{run.partial_note}**\n\n" + md
-    write_artifacts(d, {f'{stem}.md': md + f"\n_{run.stamp()}_\n", f'{stem}.csv': f.to_csv(index=False)}, run)
+    save_markdown(curve_markdown(curve_table(f), order, title=title), f.to_csv(index=False), stem, figures_dir, run)
     return f
 
 def claims_report(frame:pd.DataFrame, # from `curve_report`

@@ -15,7 +15,7 @@ from .core import ConfigError, FileLock, atomic_write, check_profile, get_settin
 # %% auto #0
 __all__ = ['PROFILE_RANK', 'FIGURES_INDEX', 'HOLDS_TEXT', 'in_jupyter_kernel', 'records_to_frame', 'summarize', 'al_curve',
            'figures_index', 'check_figures_writable', 'write_artifacts', 'save_figure', 'markdown_table', 'save_table',
-           'fmt_mean_std', 'claims_table']
+           'save_markdown', 'fmt_mean_std', 'claims_table']
 
 # %% ../nbs/07a_plots.ipynb #536a1cc4
 def in_jupyter_kernel() -> bool:
@@ -193,11 +193,20 @@ def save_table(df:pd.DataFrame, # the table (its data is written in full precisi
                run=None # the `RunContext` that made it: a line under the table says which run, profile, seeds and commit
               ) -> list[Path]:
     "Write `df` as `<stem>.md` (Markdown) and `<stem>.csv`, atomically; returns both paths."
-    d, stem = _figures_dir(figures_dir), _check_stem(stem)
-    if run is not None and run.partial_note: title = f"{run.partial_note}: {title or ''}"
     md = (f'**{title}**\n\n' if title else '') + markdown_table(df, floatfmt, index)
-    if run is not None: md += f"\n_{run.stamp()}_\n"
-    return write_artifacts(d, {f'{stem}.md': md, f'{stem}.csv': df.to_csv(index=index)}, run)
+    return save_markdown(md, df.to_csv(index=index), stem, figures_dir, run)
+
+def save_markdown(md:str, # a Markdown document (a table with its heading)
+                  csv:str, # the data it shows, as CSV text
+                  stem:str, # file name without extension
+                  figures_dir:Path|str|None=None, # default: settings' figures_dir
+                  run=None # the `RunContext` that made it: PARTIAL on top when incomplete, its stamp below, indexed and guarded
+                 ) -> list[Path]:
+    "Write `<stem>.md` and `<stem>.csv` atomically; the one place a table is stamped with the run that made it."
+    d, stem = _figures_dir(figures_dir), _check_stem(stem)
+    if run is not None:
+        md = (f"**{run.partial_note} (drawn from an incomplete run)**\n\n" if run.partial_note else '') + md + f"\n_{run.stamp()}_\n"
+    return write_artifacts(d, {f'{stem}.md': md, f'{stem}.csv': csv}, run)
 
 # %% ../nbs/07a_plots.ipynb #965724f1
 HOLDS_TEXT = {True: 'yes', False: 'no', None: 'n/a at this profile'}
