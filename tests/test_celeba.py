@@ -89,21 +89,22 @@ def test_cut_mid_line(celeba):
     f.write_text(f.read_text().rstrip('\n')[:-30])
     _raises(lambda: load_celeba_attributes(root), str(f.absolute()), 'line 9', 'ends mid-line')
 
-def test_count_on_line_one_checked(celeba):
-    root, *_ = celeba
-    f = root/CELEBA_ATTR
-    _rewrite_line(f, 1, '202599\n')
-    _raises(lambda: load_celeba_attributes(root), str(f.absolute()), 'line 1 says 202599 images but 7 image lines follow (truncated?)')
-    _rewrite_line(f, 1, 'images\n')
-    _raises(lambda: load_celeba_attributes(root), str(f.absolute()), "line 1: expected the number of images, found 'images'")
+# one malformed line each: (file, line, its new text, what the error must say besides the file's path)
+BAD_LINES = [
+    ('attr', 1, '202599\n', 'line 1 says 202599 images but 7 image lines follow (truncated?)'),
+    ('attr', 1, 'images\n', "line 1: expected the number of images, found 'images'"),
+    ('attr', 2, ' '.join(CELEBA_ATTRIBUTES[:39]) + '\n', 'line 2: expected 40 attribute names, found 39'),
+    ('attr', 2, ' '.join(CELEBA_ATTRIBUTES).replace('Smiling', 'Smile') + '\n', "attribute name 32 is 'Smile', CelebA's is 'Smiling'"),
+    ('partition', 3, '000003.jpg 3\n', "line 3: partition '3' is not 0 (train), 1 (val) or 2 (test)"),
+    ('partition', 3, '000003.jpg\n', 'line 3: expected an image name and a partition, found 1 fields'),
+]
 
-def test_attribute_names_checked(celeba):
+@pytest.mark.parametrize('which, lineno, text, want', BAD_LINES)
+def test_malformed_line_names_file_and_line(celeba, which, lineno, text, want):
     root, *_ = celeba
-    f = root/CELEBA_ATTR
-    _rewrite_line(f, 2, ' '.join(CELEBA_ATTRIBUTES[:39]) + '\n')
-    _raises(lambda: load_celeba_attributes(root), str(f.absolute()), 'line 2: expected 40 attribute names, found 39')
-    _rewrite_line(f, 2, ' '.join(CELEBA_ATTRIBUTES).replace('Smiling', 'Smile') + '\n')
-    _raises(lambda: load_celeba_attributes(root), 'line 2', "attribute name 32 is 'Smile', CelebA's is 'Smiling'")
+    f = root/(CELEBA_ATTR if which == 'attr' else CELEBA_PARTITION)
+    _rewrite_line(f, lineno, text)
+    _raises(lambda: load_celeba_attributes(root), str(f.absolute()), want)
 
 def test_repeated_image_names_line(celeba):
     root, *_ = celeba
@@ -111,14 +112,6 @@ def test_repeated_image_names_line(celeba):
     lines = f.read_text().splitlines(keepends=True)
     lines[0] = '8\n'; f.write_text(''.join(lines) + lines[3])
     _raises(lambda: load_celeba_attributes(root), str(f.absolute()), 'line 10: image 000002.jpg is listed again (first on line 4)')
-
-def test_partition_file_checked(celeba):
-    root, *_ = celeba
-    p = root/CELEBA_PARTITION
-    _rewrite_line(p, 3, '000003.jpg 3\n')
-    _raises(lambda: load_celeba_attributes(root), str(p.absolute()), "line 3: partition '3' is not 0 (train), 1 (val) or 2 (test)")
-    _rewrite_line(p, 3, '000003.jpg\n')
-    _raises(lambda: load_celeba_attributes(root), str(p.absolute()), 'line 3: expected an image name and a partition, found 1 fields')
 
 def test_names_must_agree_between_files(celeba):
     root, *_ = celeba
