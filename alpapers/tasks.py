@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .core import ConfigError, derive_seed, get_device, note_input
+from .core import ConfigError, derive_seed, get_device, get_settings, note_input
 from .data import Dataset, load_dataset
 from .active import Task
 from .models import build_model, decode_heatmaps, encode_heatmaps, enable_mc_dropout, load_trunk_weights
@@ -60,7 +60,7 @@ class TorchTask(Task):
                  device:str|torch.device|None=None, # default: `get_device()`
                  name:str|None=None, # task name in the records (default: derived from the dataset)
                  warm_start:bool=False, # keep training the same model across `fit` calls
-                 pretrained:str|None=None): # None: from scratch; a local weights file; 'synthetic[:profile]': the cached synthetic-pretrained trunk
+                 pretrained:str|None=None): # None: from scratch; a local weights file (relative: under the data root); 'synthetic[:profile]': the cached synthetic-pretrained trunk
         if len(train) == 0 or len(test) == 0: raise ConfigError('train and test datasets must not be empty')
         self.train, self.test = train, test
         self.n_pool = len(train)
@@ -116,6 +116,7 @@ class TorchTask(Task):
             info = dict(source='synthetic', profile=prof, key=meta['key'], quality=meta['quality'])
         else:
             path = Path(p).expanduser()
+            if not path.is_absolute(): path = get_settings().data_root/path   # weights live with the data
             if not path.is_file(): raise ConfigError(f"pretrained weights file {path} not found (nothing is downloaded)")
         self._pretrained_state = torch.load(path, map_location='cpu', weights_only=True)
         return dict(pretrained=p, path=str(path), fingerprint=note_input(path), **info)   # pinned in the run's inputs

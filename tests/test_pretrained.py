@@ -116,3 +116,19 @@ def test_torchvision_resnet50_file_loads_into_the_truncated_paper_counter():
     assert all(k.startswith(('layer4.', 'fc.')) for k in r['ignored']) and any(k.startswith('layer4.') for k in r['ignored'])
     k = next(iter(trunk_of(counter).state_dict()))
     assert torch.equal(trunk_of(counter).state_dict()[k], sd[torchvision_key(k)])
+
+
+def test_relative_weights_path_is_read_from_the_data_root(tmp_path, monkeypatch):
+    "Experiments name weights like data ('pretrained/resnet50_imagenet.pth'): a relative path resolves under the data root."
+    monkeypatch.setenv('ALPAPERS_DATA_ROOT', str(tmp_path))
+    tr = load_dataset('body_synth', 'train', n=8, seed=0, size=32); te = load_dataset('body_synth', 'test', n=4, seed=0, size=32)
+    scratch = PoseTask(tr, te, model_size='smoke', epochs=1)
+    (tmp_path/'pretrained').mkdir()
+    sd = {k: torch.randn_like(v.float()).to(v.dtype) for k, v in scratch.new_model(0).trunk.state_dict().items()}
+    torch.save(sd, tmp_path/'pretrained'/'w.pth')
+    task = PoseTask(tr, te, model_size='smoke', epochs=1, pretrained='pretrained/w.pth')
+    assert task.pretrained_info['path'] == str(tmp_path/'pretrained'/'w.pth')
+    k = next(k for k, v in sd.items() if v.is_floating_point())
+    assert torch.equal(task.new_model(3).trunk.state_dict()[k], sd[k])
+    with pytest.raises(ConfigError, match='not found'):
+        PoseTask(tr, te, model_size='smoke', epochs=1, pretrained='pretrained/missing.pth')
