@@ -128,7 +128,7 @@ class PoseHeatmapNet(nn.Module):
         feats = self.trunk(x)
         d = self.deconv(feats[-1])
         taps = [*map(gap, feats)]
-        return {'out': self.final(self.drop(d)), 'taps': taps, 'embedding': taps[-1]}
+        return {'out': self.final(self.drop(d)), 'taps': taps, 'embedding': taps[-1], 'appearance': taps[-1]}   # appearance: MATAL's body feature, the global average of the last stage
 
 # %% ../nbs/04_models.ipynb #50c68848
 class DeepPriorNet(nn.Module):
@@ -177,7 +177,13 @@ class DeepPriorNet(nn.Module):
         taps = []
         for b in self.blocks: x = b(x); taps.append(gap(x))
         h = self.fc(x); taps.append(h)
-        return {'out': self.prior(self.embed(h)), 'taps': taps, 'embedding': h}
+        return {'out': self.prior(self.embed(h)), 'taps': taps, 'embedding': h, 'appearance': self.appearance(x)}
+
+    def appearance(self, fmap:torch.Tensor # (N, C, s, s) the last conv map
+                  ) -> torch.Tensor:
+        "MATAL's appearance feature (Sec. 4.1): a 5x5, stride-3 average pool of the last conv map, flattened (128-D at 128 px input). Maps smaller than 5 are pooled whole."
+        k = min(5, fmap.shape[-1])
+        return F.avg_pool2d(fmap, k, min(3, k)).flatten(1)
 
 # %% ../nbs/04_models.ipynb #2ab521d1
 class ResNetClassifier(nn.Module):

@@ -327,7 +327,8 @@ class PoseTask(TorchTask):
     def summarise(self, out, targets):
         H = out['out']
         coords, maxv = decode_heatmaps(H, self.stride)
-        s = dict(logits=H.flatten(2), output=coords.flatten(1), embedding=out['embedding'], taps=list(out['taps']), maxvals=maxv)
+        s = dict(logits=H.flatten(2), output=coords.flatten(1), embedding=out['embedding'], taps=list(out['taps']), maxvals=maxv,
+                 appearance=out['appearance'])
         if targets is not None:
             s = dict(coords=coords, loss=self.loss(out, targets))
         return s
@@ -410,7 +411,7 @@ class HandPoseTask(TorchTask):
         if targets is not None:
             xyz = out['out'].reshape(len(out['out']), self.num_joints, 3)*(self.cube_mm/2) + targets['center'][:, None, :]
             return dict(xyz=xyz, loss=self.loss(out, targets))
-        return dict(output=out['out'], embedding=out['embedding'], taps=list(out['taps']))
+        return dict(output=out['out'], embedding=out['embedding'], taps=list(out['taps']), appearance=out['appearance'])
 
     def score(self, s):
         return {'mean_error_mm': metrics.mean_joint_error(s['xyz'], self.test_targets['xyz'])}
