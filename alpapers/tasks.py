@@ -192,6 +192,15 @@ class TorchTask(Task):
         "Outputs on the test split with each sample's true 'loss' (for measuring strategies, never for selection)."
         return self._run(self.test.images, self.test_targets, False, batch_size, both=True)
 
+    def evaluate_pool(self, idx:np.ndarray # pool indices whose labels are revealed (e.g. MATAL's reward set)
+                     ) -> dict[str, float]:
+        "The same scores as `evaluate`, on labeled pool items instead of the test split (for learned strategies that reserve part of the labeled set)."
+        i = _idx(idx, self.n_pool)
+        if len(i) == 0: raise ConfigError('evaluate_pool needs at least one index')
+        t = _rows(self.train_targets, i)
+        s = self._run(self.train.images[i], t)
+        return {**self.score(s, t), 'loss': float(s['loss'].mean())}
+
     @property
     def tap_dims(self) -> list[int]: return list(self._model().tap_channels)
 
@@ -333,8 +342,9 @@ class PoseTask(TorchTask):
             s = dict(coords=coords, loss=self.loss(out, targets))
         return s
 
-    def score(self, s):
-        t = self.test_targets
+    def score(self, s, targets=None):
+        t = self.test_targets if targets is None else targets
+        if 'ref_length' not in t: raise ConfigError(f"task {self.name!r}: PCK needs a 'ref_length' target for these samples")
         r = metrics.pck(s['coords'], t['keypoints'], t['ref_length'], alpha=self.alpha, visible=t['visible'], joints=self.score_joints)
         err = (s['coords'] - t['keypoints']).norm(dim=-1)[t['visible']]
         return {self.metric: r['mean'], 'pck_all': float(r['correct'].sum()/r['valid'].sum().clamp_min(1)),
@@ -363,7 +373,7 @@ class ClassificationTask(TorchTask):
         if targets is not None: return dict(pred=z.argmax(1), loss=self.loss(out, targets))
         return dict(logits=z[:, None, :], output=z.softmax(1), embedding=out['embedding'], taps=list(out['taps']))
 
-    def score(self, s): return {'accuracy': metrics.accuracy(s['pred'], self.test_targets['label'])}
+    def score(self, s, targets=None): return {'accuracy': metrics.accuracy(s['pred'], (self.test_targets if targets is None else targets)['label'])}
 
 # %% ../nbs/06a_tasks.ipynb #784aa885
 class HandPoseTask(TorchTask):
@@ -413,5 +423,5 @@ class HandPoseTask(TorchTask):
             return dict(xyz=xyz, loss=self.loss(out, targets))
         return dict(output=out['out'], embedding=out['embedding'], taps=list(out['taps']), appearance=out['appearance'])
 
-    def score(self, s):
-        return {'mean_error_mm': metrics.mean_joint_error(s['xyz'], self.test_targets['xyz'])}
+    def score(self, s, targets=None):
+        return {'mean_error_mm': metrics.mean_joint_error(s['xyz'], (self.test_targets if targets is None else targets)['xyz'])}
