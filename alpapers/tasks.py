@@ -49,6 +49,7 @@ class TorchTask(Task):
                  *, model_size:str='smoke', # row of `alpapers.models.MODEL_SIZES`
                  model_kwargs:Mapping|None=None, # constructor overrides for the model
                  epochs:int=10, # training epochs per `fit`
+                 warm_epochs:int|None=None, # epochs of a `fit` that continues a warm-started model (None: `epochs`)
                  batch_size:int=32, # training batch size
                  lr:float=1e-3, # learning rate
                  optimizer:str='adam', # 'adam', 'adamw' or 'sgd'
@@ -66,6 +67,7 @@ class TorchTask(Task):
         self.n_pool = len(train)
         self.model_size, self.model_kwargs = model_size, dict(model_kwargs or {})
         self.epochs, self.batch_size, self.lr, self.optimizer = epochs, batch_size, lr, optimizer
+        self.warm_epochs = epochs if warm_epochs is None else warm_epochs
         self.weight_decay, self.momentum, self.milestones, self.augment = weight_decay, momentum, tuple(milestones), augment
         self.eval_batch_size, self.device, self.warm_start = eval_batch_size, get_device(device), warm_start
         if name: self.name = name
@@ -143,11 +145,13 @@ class TorchTask(Task):
         "Train on `labeled` (fresh model from `seed` unless `warm_start`); returns training statistics."
         idx = _idx(labeled, self.n_pool)
         if len(idx) == 0: raise ConfigError('fit needs at least one labeled index')
+        epochs = self.warm_epochs
         if self.model is None or not self.warm_start:
             self.model = self.new_model(seed)
             self.init_model(self.model, idx)
+            epochs = self.epochs
         data = (self.train.images[idx], _rows(self.train_targets, idx))
-        h = fit_model(self.model, data, self.loss, epochs=self.epochs, batch_size=self.batch_size, lr=self.lr,
+        h = fit_model(self.model, data, self.loss, epochs=epochs, batch_size=self.batch_size, lr=self.lr,
                       optimizer=self.optimizer, weight_decay=self.weight_decay, momentum=self.momentum,
                       milestones=self.milestones, aux=aux, augment=self.augment, seed=derive_seed(seed, 'train'),
                       device=self.device, progress=progress)
