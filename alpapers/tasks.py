@@ -4,7 +4,7 @@
 
 # %% ../nbs/06a_tasks.ipynb #2fb6736c
 from __future__ import annotations
-import math, os, time
+import hashlib, math, os, time
 from pathlib import Path
 from typing import Any, Callable, Mapping
 import numpy as np
@@ -61,7 +61,8 @@ class TorchTask(Task):
                  device:str|torch.device|None=None, # default: `get_device()`
                  name:str|None=None, # task name in the records (default: derived from the dataset)
                  warm_start:bool=False, # keep training the same model across `fit` calls
-                 pretrained:str|None=None): # None: from scratch; a local weights file (relative: under the data root); 'synthetic[:profile]': the cached synthetic-pretrained trunk
+                 pretrained:str|None=None, # None: from scratch; a local weights file (relative: under the data root); 'synthetic[:profile]': the cached synthetic-pretrained trunk
+                 fit_cache:dict|None=None): # share fresh fits (same labeled set, seed and settings, no aux learner) between tasks through this dict
         if len(train) == 0 or len(test) == 0: raise ConfigError('train and test datasets must not be empty')
         self.train, self.test = train, test
         self.n_pool = len(train)
@@ -76,6 +77,7 @@ class TorchTask(Task):
         self.pretrained_info = self._resolve_pretrained()
         self.train_targets = self.prepare_targets(train)
         self.test_targets = self.prepare_targets(test)
+        self.fit_cache = fit_cache
 
     # -- what subclasses provide ---------------------------------------------------------------------------------
     def prepare_targets(self, ds:Dataset) -> dict: raise NotImplementedError
@@ -145,8 +147,14 @@ class TorchTask(Task):
         "Train on `labeled` (fresh model from `seed` unless `warm_start`); returns training statistics."
         idx = _idx(labeled, self.n_pool)
         if len(idx) == 0: raise ConfigError('fit needs at least one labeled index')
-        epochs = self.warm_epochs
+        epochs, key = self.warm_epochs, None
         if self.model is None or not self.warm_start:
+            if self.fit_cache is not None and aux is None:
+                key = (self._settings_key(), seed, hashlib.sha256(np.sort(idx.numpy()).tobytes()).hexdigest())
+                if key in self.fit_cache:   # the same computation was done by a task with these settings: reuse its result
+                    state, stats = self.fit_cache[key]
+                    self.model = self.new_model(seed); self.model.load_state_dict(state); self.model.eval()
+                    return dict(stats, cached=True)
             self.model = self.new_model(seed)
             self.init_model(self.model, idx)
             epochs = self.epochs
@@ -157,8 +165,18 @@ class TorchTask(Task):
                       device=self.device, progress=progress)
         self.model.eval()
         if aux is not None: aux.module.eval()
-        return dict(n=len(idx), epochs=h['epochs_run'], loss=h['loss'][-1] if h['loss'] else math.nan,
-                    aux_loss=h['aux_loss'][-1] if h['aux_loss'] else None)
+        stats = dict(n=len(idx), epochs=h['epochs_run'], loss=h['loss'][-1] if h['loss'] else math.nan,
+                     aux_loss=h['aux_loss'][-1] if h['aux_loss'] else None)
+        if key is not None: self.fit_cache[key] = (self.state_dict(), stats)
+        return stats
+
+    def _settings_key(self) -> str:
+        "Everything besides the labeled set and seed that decides a fresh fit (for `fit_cache`)."
+        aug = self.augment
+        return repr((type(self).__name__, self.model_name, self.model_size, sorted(self.model_kwargs.items()), self.epochs, self.batch_size,
+                     self.lr, self.optimizer, self.weight_decay, self.momentum, self.milestones,
+                     None if aug is None else getattr(aug, '__qualname__', repr(aug)), self.pretrained, self.train.name, self.n_pool,
+                     tuple(self.train.images.shape), str(self.device)))
 
     @torch.no_grad()
     def _run(self, images:torch.Tensor, targets:dict|None, stochastic:bool=False, batch_size:int|None=None,
