@@ -14,7 +14,7 @@ from .core import ConfigError
 # %% auto #0
 __all__ = ['MPII16', 'LSP14', 'COCO17', 'JHMDB15', 'PENN13', 'HAND21', 'ICVL16', 'SKELETONS', 'is_tree', 'Skeleton',
            'get_skeleton', 'convert_keypoints', 'flip_keypoints', 'bone_matrix', 'kcs', 'bone_lengths', 'kcs_features',
-           'angle_triplets', 'joint_angles']
+           'kcs_dims', 'angle_triplets', 'joint_angles']
 
 # %% ../nbs/01_skeletons.ipynb #a7cd3860
 def is_tree(num_joints:int, # number of joints J
@@ -40,12 +40,12 @@ def is_tree(num_joints:int, # number of joints J
 # %% ../nbs/01_skeletons.ipynb #c8e7e43a
 @dataclasses.dataclass(frozen=True)
 class Skeleton:
-    "A joint topology: names in dataset order, tree of bones, left/right pairs, local parts, PCK reference joints."
+    "A joint topology: names in dataset order, tree of bones, left/right pairs, local parts (by bones), PCK reference joints."
     name: str
     joints: tuple[str, ...]
     bones: tuple[tuple[int, int], ...]           # (parent, child), a tree
     flip_pairs: tuple[tuple[int, int], ...] = () # (left, right) swapped by a horizontal mirror
-    parts: Mapping[str, tuple[int, ...]] = dataclasses.field(default_factory=dict)
+    parts: Mapping[str, tuple[tuple[int, int], ...]] = dataclasses.field(default_factory=dict)  # part -> its bones, (parent, child) pairs from `bones`
     head: tuple[int, int]|None = None            # (head_top, upper_neck) for the PCKh stand-in
     torso: tuple[int, int]|None = None           # the two joints whose distance is the torso size
     kind: str = 'body'                           # 'body' or 'hand'
@@ -53,17 +53,25 @@ class Skeleton:
     def __post_init__(self):
         J = len(self.joints)
         set_ = lambda k, v: object.__setattr__(self, k, v)
+        err = lambda m: ConfigError(f"skeleton {self.name!r}: {m}")
         set_('joints', tuple(self.joints))
         set_('bones', tuple((int(p), int(c)) for p, c in self.bones))
         set_('flip_pairs', tuple((int(a), int(b)) for a, b in self.flip_pairs))
-        set_('parts', MappingProxyType({k: tuple(int(i) for i in v) for k, v in dict(self.parts).items()}))
-        err = lambda m: ConfigError(f"skeleton {self.name!r}: {m}")
         if len(set(self.joints)) != J: raise err("duplicate joint names")
         if not is_tree(J, self.bones): raise err("bones do not form a tree over all joints")
         flat = [i for pr in self.flip_pairs for i in pr]
         if any(not 0 <= i < J for i in flat) or len(set(flat)) != len(flat): raise err(f"bad flip_pairs {self.flip_pairs}")
-        for k, v in self.parts.items():
-            if not v or any(not 0 <= i < J for i in v): raise err(f"part {k!r} has bad joint indices {v}")
+        known, parts = set(self.bones), {}
+        for k, v in dict(self.parts).items():
+            try: bs = tuple((int(p), int(c)) for p, c in v)
+            except (TypeError, ValueError):
+                raise err(f"part {k!r} must list its bones as (parent, child) joint-index pairs, got {v!r}") from None
+            if not bs: raise err(f"part {k!r} has no bones")
+            bad = [b for b in bs if b not in known]
+            if bad: raise err(f"part {k!r} lists {bad}, which are not (parent, child) bones of the skeleton")
+            if len(set(bs)) != len(bs): raise err(f"part {k!r} lists a bone twice: {bs}")
+            parts[k] = bs
+        set_('parts', MappingProxyType(parts))
         for k in ('head', 'torso'):
             v = getattr(self, k)
             if v is not None:
@@ -103,28 +111,39 @@ class Skeleton:
         return tuple(perm)
 
     def part_bones(self, part:str) -> tuple[int, ...]:
-        "Indices (into `bones`) of the bones whose two ends both lie in local part `part`."
-        if part not in self.parts: raise ConfigError(f"skeleton {self.name!r} has no part {part!r}; parts: {', '.join(self.parts)}")
-        js = set(self.parts[part])
-        return tuple(i for i, (p, c) in enumerate(self.bones) if p in js and c in js)
+        "Indices (into `bones`) of local part `part`'s bones, in the order the part declares them."
+        if part not in self.parts: raise ConfigError(f"skeleton {self.name!r} has no part {part!r}; parts: {', '.join(self.parts) or '(none)'}")
+        pos = {b: i for i, b in enumerate(self.bones)}
+        return tuple(pos[b] for b in self.parts[part])
+
+    def part_joints(self, part:str) -> tuple[int, ...]:
+        "The joints (sorted indices) that local part `part`'s bones touch."
+        self.part_bones(part)
+        return tuple(sorted({j for b in self.parts[part] for j in b}))
 
     def __repr__(self): return f"Skeleton({self.name!r}, {self.num_joints} joints, {self.num_bones} bones, parts={list(self.parts)})"
 
 # %% ../nbs/01_skeletons.ipynb #926bdda5
 def _skel(name, joints, bones, flip=(), parts=None, head=None, torso=None, kind='body'):
     ix = {j: i for i, j in enumerate(joints)}
-    get = lambda n: ix[n]
+    def get(n):
+        if n not in ix: raise ConfigError(f"skeleton {name!r}: unknown joint name {n!r}")
+        return ix[n]
     return Skeleton(name, tuple(joints), tuple((get(p), get(c)) for p, c in bones),
                     tuple((get(a), get(b)) for a, b in flip),
-                    {k: tuple(get(j) for j in v) for k, v in (parts or {}).items()},
+                    {k: tuple((get(p), get(c)) for p, c in v) for k, v in (parts or {}).items()},
                     None if head is None else (get(head[0]), get(head[1])),
                     None if torso is None else (get(torso[0]), get(torso[1])), kind)
 
 def _limbs(side, upper, mid, end): return [(f'{side}_{upper}', f'{side}_{mid}'), (f'{side}_{mid}', f'{side}_{end}')]
 _LR = [('l_shoulder', 'r_shoulder'), ('l_elbow', 'r_elbow'), ('l_wrist', 'r_wrist'),
        ('l_hip', 'r_hip'), ('l_knee', 'r_knee'), ('l_ankle', 'r_ankle')]
-_ARMS_LEGS = {'left_arm': ('l_shoulder', 'l_elbow', 'l_wrist'), 'right_arm': ('r_shoulder', 'r_elbow', 'r_wrist'),
-              'left_leg': ('l_hip', 'l_knee', 'l_ankle'), 'right_leg': ('r_hip', 'r_knee', 'r_ankle')}
+
+def _arms_legs(shoulder_parent:str):
+    "The four limb parts: arm = shoulder attachment bone + upper arm + forearm; leg = thigh + shank."
+    arm = lambda s: [(shoulder_parent, f'{s}_shoulder'), *_limbs(s, 'shoulder', 'elbow', 'wrist')]
+    return {'left_arm': arm('l'), 'right_arm': arm('r'), 'left_leg': _limbs('l', 'hip', 'knee', 'ankle'),
+            'right_leg': _limbs('r', 'hip', 'knee', 'ankle')}
 
 # %% ../nbs/01_skeletons.ipynb #f2f3fcac
 MPII16 = _skel('mpii16',
@@ -135,8 +154,8 @@ MPII16 = _skel('mpii16',
      *_limbs('r', 'hip', 'knee', 'ankle'), *_limbs('l', 'hip', 'knee', 'ankle'),
      *_limbs('r', 'shoulder', 'elbow', 'wrist'), *_limbs('l', 'shoulder', 'elbow', 'wrist')],
     _LR,
-    {'torso': ('pelvis', 'thorax', 'l_hip', 'r_hip', 'l_shoulder', 'r_shoulder'), 'head': ('thorax', 'upper_neck', 'head_top'),
-     **_ARMS_LEGS},
+    {'torso': [('pelvis', 'thorax'), ('pelvis', 'r_hip'), ('pelvis', 'l_hip')],
+     'head': [('thorax', 'upper_neck'), ('upper_neck', 'head_top')], **_arms_legs('thorax')},
     head=('head_top', 'upper_neck'), torso=('l_shoulder', 'r_hip'))
 
 # %% ../nbs/01_skeletons.ipynb #ed08069f
@@ -147,7 +166,7 @@ LSP14 = _skel('lsp14',
      *_limbs('r', 'hip', 'knee', 'ankle'), *_limbs('l', 'hip', 'knee', 'ankle'),
      *_limbs('r', 'shoulder', 'elbow', 'wrist'), *_limbs('l', 'shoulder', 'elbow', 'wrist')],
     _LR,
-    {'torso': ('neck', 'l_hip', 'r_hip', 'l_shoulder', 'r_shoulder'), 'head': ('neck', 'head_top'), **_ARMS_LEGS},
+    {'torso': [('r_shoulder', 'r_hip'), ('l_shoulder', 'l_hip')], 'head': [('neck', 'head_top')], **_arms_legs('neck')},
     head=('head_top', 'neck'), torso=('l_shoulder', 'r_hip'))
 
 # %% ../nbs/01_skeletons.ipynb #9c7c9971
@@ -159,7 +178,8 @@ COCO17 = _skel('coco17',
      *_limbs('r', 'hip', 'knee', 'ankle'), *_limbs('l', 'hip', 'knee', 'ankle'),
      *_limbs('r', 'shoulder', 'elbow', 'wrist'), *_limbs('l', 'shoulder', 'elbow', 'wrist')],
     [('l_eye', 'r_eye'), ('l_ear', 'r_ear'), *_LR],
-    {'torso': ('l_shoulder', 'r_shoulder', 'l_hip', 'r_hip'), 'head': ('nose', 'l_eye', 'r_eye', 'l_ear', 'r_ear'), **_ARMS_LEGS},
+    {'torso': [('r_shoulder', 'r_hip'), ('l_shoulder', 'l_hip')],
+     'head': [('nose', 'l_eye'), ('nose', 'r_eye'), ('l_eye', 'l_ear'), ('r_eye', 'r_ear')], **_arms_legs('nose')},
     head=None, torso=('l_shoulder', 'r_hip'))
 
 # %% ../nbs/01_skeletons.ipynb #f8483d9b
@@ -170,7 +190,7 @@ JHMDB15 = _skel('jhmdb15',
      *_limbs('r', 'hip', 'knee', 'ankle'), *_limbs('l', 'hip', 'knee', 'ankle'),
      *_limbs('r', 'shoulder', 'elbow', 'wrist'), *_limbs('l', 'shoulder', 'elbow', 'wrist')],
     _LR,
-    {'torso': ('neck', 'belly', 'l_shoulder', 'r_shoulder', 'l_hip', 'r_hip'), 'head': ('neck', 'head'), **_ARMS_LEGS},
+    {'torso': [('neck', 'belly'), ('belly', 'r_hip'), ('belly', 'l_hip')], 'head': [('neck', 'head')], **_arms_legs('neck')},
     head=('head', 'neck'), torso=('l_shoulder', 'r_hip'))
 
 PENN13 = _skel('penn13',
@@ -180,18 +200,20 @@ PENN13 = _skel('penn13',
      *_limbs('r', 'hip', 'knee', 'ankle'), *_limbs('l', 'hip', 'knee', 'ankle'),
      *_limbs('r', 'shoulder', 'elbow', 'wrist'), *_limbs('l', 'shoulder', 'elbow', 'wrist')],
     _LR,
-    {'torso': ('l_shoulder', 'r_shoulder', 'l_hip', 'r_hip'), 'head': ('head', 'l_shoulder', 'r_shoulder'), **_ARMS_LEGS},
+    {'torso': [('r_shoulder', 'r_hip'), ('l_shoulder', 'l_hip')],
+     'head': [('head', 'l_shoulder'), ('head', 'r_shoulder')],   # the only bones at the head joint; shared with the arms
+     **_arms_legs('head')},
     head=None, torso=('r_shoulder', 'l_hip'))
 
 # %% ../nbs/01_skeletons.ipynb #8a5e0f45
 _FINGERS = ('thumb', 'index', 'middle', 'ring', 'pinky')
 def _hand(name, root, finger_joints):
     joints = [root] + [f'{f}_{s}' for f, segs in zip(_FINGERS, finger_joints) for s in segs]
-    bones, parts = [], {'palm': (root,) + tuple(f'{f}_{segs[0]}' for f, segs in zip(_FINGERS, finger_joints))}
+    bones, parts = [], {'palm': [(root, f'{f}_{segs[0]}') for f, segs in zip(_FINGERS, finger_joints)]}
     for f, segs in zip(_FINGERS, finger_joints):
         chain = [root] + [f'{f}_{s}' for s in segs]
         bones += list(zip(chain[:-1], chain[1:]))
-        parts[f] = tuple(chain[1:])
+        parts[f] = list(zip(chain[:-1], chain[1:]))   # the finger's whole chain, from the wrist
     return _skel(name, joints, bones, (), parts, kind='hand')
 
 HAND21 = _hand('hand21', 'wrist', [('cmc', 'mcp', 'ip', 'tip')] + [('mcp', 'pip', 'dip', 'tip')] * 4)
@@ -295,6 +317,14 @@ def kcs_features(poses, # (..., J, d) joint coordinates
             K = K[..., iu[0], iu[1]]
         out['global' if n is None else n] = K
     return out
+
+def kcs_dims(skeleton:str|Skeleton, # the layout
+             parts:bool=True # include the local parts
+            ) -> dict[str, int]:
+    "Length `M(M+1)/2` of each flattened KCS vector of `kcs_features(..., flatten=True)`, keyed like it."
+    s = get_skeleton(skeleton)
+    tri = lambda m: m * (m + 1) // 2
+    return {'global': tri(s.num_bones), **({p: tri(len(s.part_bones(p))) for p in s.parts} if parts else {})}
 
 # %% ../nbs/01_skeletons.ipynb #a870cc65
 def angle_triplets(skeleton:str|Skeleton # the layout
