@@ -137,6 +137,83 @@ register_experiment(Experiment(
                           vaal_latent=32, vaal_width=128, vaal_epochs=100.0, vaal_batch=64, threads=0, seeds=[0, 1, 2, 3, 4])},
     outputs=_L2R_OUT('fig8')))
 
+# %% ../nbs/09_reproduce.ipynb #c5887234
+_MATAL_OUT = lambda a: [f'matal_{a}.{x}' for x in ('png', 'svg', 'csv', 'md')] + [f'matal_{a}_claims.md', f'matal_{a}_claims.csv']
+_SEEDS5, _SEEDS3 = [0, 1, 2, 3, 4], [0, 1, 2]
+_MATAL_HAND_CPU = dict(n_pool=600, n_test=200, image_size=64, initial=200, per_cycle=20, cycles=5, model_size='smoke', epochs=20,
+                       warm_epochs=2, batch_size=16, n_agents=4, team_episodes=15, team_min_episodes=6, team_steps=5, team_updates=10,
+                       team_batch=16, mc_T=20, gcn_steps=200, egl_k=30, meta_iterations=6, meta_inner_steps=3)
+_MATAL_HAND_PAPER = dict(n_pool=0, n_test=0, image_size=128, initial=800, per_cycle=1000, cycles=10, model_size='paper', epochs=60,
+                         warm_epochs=10, batch_size=64, n_agents=40, team_episodes=100, team_min_episodes=10, team_steps=5,
+                         team_updates=20, team_batch=32, mc_T=70, gcn_steps=200, egl_k=30, meta_iterations=50, meta_inner_steps=5,
+                         meta_first_order=False, threads=0)
+_MATAL_BODY_CPU = dict(kind='body', dataset='body_mpii_rendered', n_pool=600, n_test=200, image_size=64, initial=100, per_cycle=20,
+                       cycles=5, model_size='smoke', epochs=16, warm_epochs=2, batch_size=8, pretrained='synthetic', n_agents=4,
+                       team_episodes=15, team_min_episodes=6, team_steps=5, team_updates=10, team_batch=16, reward_scale=100.0,
+                       egl_k=30, mc_T=20, gcn_steps=200)
+_MATAL_BODY_PAPER = dict(kind='body', dataset='mpii', n_pool=0, n_test=0, image_size=256, initial=800, per_cycle=1000, cycles=6,
+                         model_size='paper', epochs=140, warm_epochs=20, batch_size=32, pretrained='pretrained/resnet50_imagenet.pth',
+                         n_agents=40, team_episodes=100, team_min_episodes=10, team_steps=5, team_updates=20, team_batch=32,
+                         reward_scale=100.0, egl_k=30, threads=0)
+# MATAL's body features need poses that differ between images: at 32 px the heatmaps are so coarse that the two head
+# joints decode to the same cell for every image (a constant 'head' space), so the body runs use 64 px, and the smoke
+# runs start from the cached synthetic-pretrained trunk and train a little longer
+_MATAL_BODY_SMOKE = dict(pretrained='synthetic:smoke', epochs=8, image_size=64)
+_HAND_BASELINES = ['random', 'coreset', 'mcd_cke', 'uncertaingcn', 'coregcn', 'matal']
+_BODY_BASELINES = ['random', 'coreset', 'll4al', 'llpp', 'eglpp', 'matal']
+_TABLE1 = ['matal', 'matal-noKFP0', 'matal-noKFPi', 'matal-noKFA', 'matal-nob', 'matal-nos', 'matal-nod', 'matal-nofA']
+_TEAMS = ['matal', 'matal-noteam', 'matal-topn', 'matal-one']
+for _a, _ds, _extra_cpu, _extra_paper, _what in [
+        ('fig3a', 'hand_icvl_rendered', dict(initial=80), dict(dataset='icvl', initial=80, per_cycle=100, n_agents=4), 'ICVL'),
+        ('fig3b', 'hand_nyu_like', {}, {}, 'NYU-like'),
+        ('fig3c', 'hand_bighand_like', {}, {}, 'BigHand-like')]:
+    register_experiment(Experiment(
+        paper='matal', artifact=_a, notebook='matal_curves.ipynb',
+        description=f'MATAL Fig. {_a[3:]}: mean joint error vs labeled images ({_what} hands): random, core-set, MCD-CKE, UncertainGCN, CoreGCN, MATAL',
+        params={'smoke': dict(artifact=_a, dataset=_ds),
+                'cpu': dict(artifact=_a, seeds=_SEEDS5, strategies=_HAND_BASELINES, **{**_MATAL_HAND_CPU, 'dataset': _ds, **_extra_cpu}),
+                'paper': dict(artifact=_a, seeds=_SEEDS5, strategies=_HAND_BASELINES, **{**_MATAL_HAND_PAPER, 'dataset': _ds, **_extra_paper})},
+        outputs=_MATAL_OUT(_a)))
+register_experiment(Experiment(
+    paper='matal', artifact='fig3d', notebook='matal_curves.ipynb',
+    description='MATAL Fig. 3d: PCKh@0.5 vs labeled images (MPII poses rendered): random, core-set, LL4AL, LearningLoss++, EGL++, MATAL; full-data line',
+    params={'smoke': dict(artifact='fig3d', kind='body', dataset='body_mpii_rendered', strategies=_BODY_BASELINES,
+                          reward_scale=100.0, full_reference=True, **_MATAL_BODY_SMOKE),
+            'cpu': dict(artifact='fig3d', seeds=_SEEDS5, strategies=_BODY_BASELINES, full_reference=True, **_MATAL_BODY_CPU),
+            'paper': dict(artifact='fig3d', seeds=_SEEDS5, strategies=_BODY_BASELINES, full_reference=True, **_MATAL_BODY_PAPER)},
+    outputs=_MATAL_OUT('fig3d')))
+register_experiment(Experiment(
+    paper='matal', artifact='table1', notebook='matal_ablation.ipynb',
+    description='MATAL Table 1: each state and action term removed in turn (NYU-like hands), error at four labeled counts',
+    params={'smoke': dict(artifact='table1'),
+            'cpu': dict(artifact='table1', seeds=_SEEDS3, strategies=_TABLE1, **_MATAL_HAND_CPU),
+            'paper': dict(artifact='table1', seeds=_SEEDS5, strategies=_TABLE1, **{**_MATAL_HAND_PAPER, 'initial': 1000, 'cycles': 8})},
+    outputs=_MATAL_OUT('table1')))
+register_experiment(Experiment(
+    paper='matal', artifact='fig3e', notebook='matal_ablation.ipynb',
+    description='MATAL Fig. 3e: team ablation on NYU-like hands (one agent one image, one agent top-N, N agents without / with teamwork)',
+    params={'smoke': dict(artifact='fig3e', strategies=_TEAMS),
+            'cpu': dict(artifact='fig3e', seeds=_SEEDS3, strategies=_TEAMS, **_MATAL_HAND_CPU),
+            'paper': dict(artifact='fig3e', seeds=_SEEDS5, strategies=_TEAMS, **_MATAL_HAND_PAPER)},
+    outputs=_MATAL_OUT('fig3e')))
+register_experiment(Experiment(
+    paper='matal', artifact='fig3f', notebook='matal_ablation.ipynb',
+    description='MATAL Fig. 3f: team ablation on MPII poses rendered',
+    params={'smoke': dict(artifact='fig3f', kind='body', dataset='body_mpii_rendered', strategies=_TEAMS, reward_scale=100.0,
+                          **_MATAL_BODY_SMOKE),
+            'cpu': dict(artifact='fig3f', seeds=_SEEDS3, strategies=_TEAMS, **_MATAL_BODY_CPU),
+            'paper': dict(artifact='fig3f', seeds=_SEEDS5, strategies=_TEAMS, **_MATAL_BODY_PAPER)},
+    outputs=_MATAL_OUT('fig3f')))
+register_experiment(Experiment(
+    paper='matal', artifact='table2', notebook='matal_table2.ipynb',
+    description='MATAL Table 2: final error and team-retraining time with and without meta-optimisation (NYU-like hands)',
+    params={'smoke': {},
+            'cpu': dict(seeds=_SEEDS5, **{**_MATAL_HAND_CPU, 'initial': 100, 'cycles': 7}),
+            'paper': dict(seeds=_SEEDS5, **{**_MATAL_HAND_PAPER, 'cycles': 6})},
+    outputs=['matal_table2.md', 'matal_table2.csv', 'matal_table2_claims.md', 'matal_table2_claims.csv']
+            + [f'matal_table2_curve.{x}' for x in ('png', 'svg', 'csv', 'md')]))
+
+
 # %% ../nbs/09_reproduce.ipynb #266c81da
 def select_experiments(paper:str|None=None, # a paper key, or None for all papers
                        experiment:str|None=None, # an artifact name or 'paper/artifact', or None for all

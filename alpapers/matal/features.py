@@ -194,7 +194,8 @@ def state_vector(fL:MatalFeatures, # features of the labeled set D^L_t
                  device=None, # torch device for the MMD (default: CUDA when present)
                  seed:int=0, # bandwidth subsample and Fourier frequencies
                  max_n:int=2000, # samples in the median heuristic
-                 rff_features:int=2048 # Fourier frequencies of the linear estimator
+                 rff_features:int=2048, # Fourier frequencies of the linear estimator
+                 constant:str='error' # a space constant over both sets: 'error', or 'zero' (its MMD is exactly 0 for any bandwidth)
                 ) -> tuple[torch.Tensor, dict]:
     "MATAL's state (Eq. 1): `[K_FA, K_FP0, .., K_FP6, b]` (9,) float32, and `info` (bandwidths, values, timings)."
     _check_pair(fL, fU, 'MATAL state')
@@ -205,7 +206,8 @@ def state_vector(fL:MatalFeatures, # features of the labeled set D^L_t
     if set(bw) - set(SPACES): raise ConfigError(f"bandwidths: unknown spaces {sorted(set(bw) - set(SPACES))}; valid: {', '.join(SPACES)}")
     names, n = fL.names or fU.names, len(fL) + len(fU)
     idx = np.concatenate([fL.index, fU.index])
-    vals, hs, secs, desc = {}, {}, {}, {}
+    if constant not in ('error', 'zero'): raise ConfigError(f"MATAL state: constant must be 'error' or 'zero', got {constant!r}")
+    vals, hs, secs, desc, flat = {}, {}, {}, {}, []
     for key, A, B in zip(SPACES, [fL.appearance, *fL.topo], [fU.appearance, *fU.topo]):
         t0, what = time.perf_counter(), _describe(key, names)
         _check_finite(torch.cat([A, B.to(A.dtype)]), idx, f"MATAL state: feature space {what}", 'labeled+unlabeled')
@@ -213,17 +215,20 @@ def state_vector(fL:MatalFeatures, # features of the labeled set D^L_t
         else:
             h = median_bandwidth(A, B, max_n=max_n, seed=seed)
             size = float(torch.cat([A, B.to(A.dtype)]).double().pow(2).sum(1).mean().sqrt())   # RMS norm of the features
+            if h <= 1e-6 * size and constant == 'zero':   # every point the same: both distributions are one point mass
+                vals[key], hs[key], secs[key], desc[key] = 0.0, 0.0, time.perf_counter() - t0, what
+                flat.append(key); continue
             if h <= 1e-6 * size:   # 0 up to float rounding
                 raise ConfigError(f"MATAL state: feature space {what} is constant over the {n} labeled+unlabeled images (median "
                                   f"pairwise distance {h:.3g}{f' in a subsample of {max_n}' if n > max_n else ''}, features of size "
                                   f"{size:.3g}), so the median-heuristic RBF bandwidth is 0 and K_{key} (Eq. 1) is undefined; fix it "
-                                  f"with bandwidths={{{key!r}: h}} or check the pose estimator (identical outputs for every image?)")
+                                  f"with bandwidths={{{key!r}: h}}, accept it with constant='zero', or check the pose estimator (identical outputs for every image?)")
         if not (math.isfinite(h) and h > 0): raise ConfigError(f"MATAL state: bandwidths[{key!r}] must be positive and finite, got {h}")
         v, _ = mmd2(A, B, bandwidth=h, method=method, block=block, device=device, seed=seed, rff_features=rff_features)
         if not math.isfinite(v): raise ConfigError(f"MATAL state: K_{key} for feature space {what} is {v} (method={method!r}, bandwidth {h:.4g})")
         vals[key], hs[key], secs[key], desc[key] = v, h, time.perf_counter() - t0, what
     state = torch.tensor([*vals.values(), b], dtype=torch.float32)
-    return state, dict(mmd2=vals, bandwidth=hs, seconds=secs, spaces=desc, method=method, budget_used=b,
+    return state, dict(mmd2=vals, bandwidth=hs, seconds=secs, spaces=desc, method=method, budget_used=b, constant_spaces=flat,
                        n_labeled=len(fL), n_unlabeled=len(fU), max_n=max_n, seed=seed)
 
 # %% ../../nbs/matal/00_features.ipynb #49afa2c9
@@ -382,7 +387,8 @@ def state_action(task, # the pose task (its current model is g_t)
                  seed:int=0, # bandwidth subsample and Fourier frequencies
                  max_n:int=2000, # samples in the median heuristic
                  rff_features:int=2048, # frequencies of the linear MMD
-                 center:bool=False # centre the topology features before the action's cosines (see `action_vectors`)
+                 center:bool=False, # centre the topology features before the action's cosines (see `action_vectors`)
+                 constant:str='error' # a space constant over labeled+unlabeled: 'error' or 'zero' (see `state_vector`)
                 ) -> tuple[torch.Tensor, torch.Tensor, dict]:
     "MATAL's state (9,) and actions (N_U, 7 + 7*bins + F_A) for one step, from one inference pass; plus `info`."
     L, U = _pool_idx(labeled), _pool_idx(unlabeled)
@@ -399,7 +405,7 @@ def state_action(task, # the pose task (its current model is g_t)
         fL = MatalFeatures(fL.index, fL.appearance, topology_features(G, skeleton), fL.names, G)
     t1 = time.perf_counter()
     state, info = state_vector(fL, fU, budget_used, method=method, bandwidths=bandwidths, block=block, device=device,
-                               seed=seed, max_n=max_n, rff_features=rff_features)
+                               seed=seed, max_n=max_n, rff_features=rff_features, constant=constant)
     t2 = time.perf_counter()
     actions = action_vectors(fL, fU, bins=bins, block=block, device=device, center=center)
     t3 = time.perf_counter()
