@@ -32,7 +32,7 @@ def main(n_pool=20000, n_agents=40, action_dim=7 + 70 + 128, threads=None):
     batch = [dict(s=s, A=A[:2000], picks=torch.tensor(picks[:n_agents]) % 2000, r=0.1, done=False, s_next=s, A_next=A[2000:4000])
              for _ in range(16)]
     def update():
-        loss = team_td_loss(team, tgt, batch); loss.backward(); return float(loss)
+        loss = team_td_loss(team, tgt, batch); loss.backward(); return float(loss.detach())
     t2, _ = timed(update, repeat=2)
     print(f"one Eq. 4 minibatch (16 transitions, next batch chosen from 2,000 candidates): {t2:.3f} s")
 
