@@ -40,9 +40,10 @@ def adaptive_sigma(points:np.ndarray, # (P, 2) head points
     "MCNN's geometry-adaptive kernel widths: `beta` x mean distance to the `k` nearest other points, clipped."
     p = np.asarray(points, dtype=np.float64).reshape(-1, 2)
     if len(p) < 2: return np.full(len(p), 2.0 * stride)
-    d = np.sqrt(((p[:, None] - p[None]) ** 2).sum(-1)); np.fill_diagonal(d, np.inf)
+    from scipy.spatial import cKDTree
     kk = min(k, len(p) - 1)
-    s = beta * np.sort(d, axis=1)[:, :kk].mean(1)
+    d, _ = cKDTree(p).query(p, k=kk + 1)   # a k-d tree, O(P log P): column 0 is each point itself (distance 0)
+    s = beta * d.reshape(len(p), -1)[:, 1:].mean(1)
     return np.clip(s, 0.5 * stride, 4.0 * stride)
 
 def density_map(points, # (P, 2) head points (x, y) in pixels; P may be 0

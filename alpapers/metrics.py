@@ -13,7 +13,8 @@ from .skeletons import SKELETONS, Skeleton, get_skeleton
 
 # %% auto #0
 __all__ = ['pck', 'pck_curve', 'pck_auc', 'head_size', 'head_box_size', 'bbox_max_side', 'torso_size', 'pckh', 'uvd_to_xyz',
-           'xyz_to_uvd', 'joint_errors', 'mean_joint_error', 'accuracy', 'mae', 'rankdata', 'spearman']
+           'xyz_to_uvd', 'joint_errors', 'mean_joint_error', 'accuracy', 'mae', 'exact_ranks', 'rankdata',
+           'rank_spearman', 'spearman']
 
 # %% ../nbs/03_metrics.ipynb #6f885b89
 def _t(x, dtype=torch.float64) -> torch.Tensor:
@@ -192,22 +193,37 @@ def mae(pred, gt) -> float:
     return float((p - g).abs().mean()) if p.numel() else math.nan
 
 # %% ../nbs/03_metrics.ipynb #37eaf2dc
+def exact_ranks(x:torch.Tensor, # (..., n) values, ranked along the last dimension
+                descending:bool=True, # True: the largest value gets rank 1 (SoDeep's convention)
+                normalise:bool=True # divide by n, so ranks lie in (0, 1]
+               ) -> torch.Tensor:
+    "Exact ranks along the last dimension, ties averaged (not differentiable); float dtype of `x` (float32 for ints)."
+    x = torch.as_tensor(x)
+    if x.dim() == 0: raise ConfigError('exact_ranks needs at least one dimension')
+    x = x.detach()
+    dt = x.dtype if x.is_floating_point() else torch.float32
+    n = x.shape[-1]
+    s = x.sort(dim=-1).values.contiguous()
+    xc = x.contiguous()
+    lo = torch.searchsorted(s, xc, right=False)   # how many are strictly smaller
+    hi = torch.searchsorted(s, xc, right=True)    # how many are smaller or equal
+    r = (lo + hi + 1).to(dt) / 2                  # 1-based ascending rank, ties averaged
+    if descending: r = n + 1 - r
+    return r / n if normalise else r
+
 def rankdata(x # (N,) values
             ) -> torch.Tensor:
-    "Ranks 1..N (float64), ties get the average of the ranks they span."
-    x = _t(x).flatten()
-    n = len(x)
-    order = torch.argsort(x, stable=True)
-    xs = x[order]
-    new = torch.ones(n, dtype=torch.bool)
-    if n > 1: new[1:] = xs[1:] != xs[:-1]
-    grp = torch.cumsum(new.long(), 0) - 1                        # group id of each sorted value
-    pos = torch.arange(1, n + 1, dtype=torch.float64)
-    cnt = torch.zeros(int(grp[-1]) + 1 if n else 0, dtype=torch.float64).index_add_(0, grp, torch.ones(n, dtype=torch.float64))
-    tot = torch.zeros_like(cnt).index_add_(0, grp, pos)
-    ranks = torch.empty(n, dtype=torch.float64)
-    ranks[order] = (tot / cnt)[grp]
-    return ranks
+    "Ranks 1..N (float64), ties get the average of the ranks they span (`x` is flattened)."
+    return exact_ranks(_t(x).flatten(), descending=False, normalise=False)
+
+def rank_spearman(a:torch.Tensor, # (..., n) first values
+                  b:torch.Tensor # (..., n) second values (e.g. the true ranks)
+                 ) -> torch.Tensor:
+    "Spearman's rank correlation of each row of `a` with the same row of `b` (ties averaged); float64, shape (...)."
+    ra, rb = exact_ranks(_t(a), normalise=False), exact_ranks(_t(b), normalise=False)
+    if ra.shape != rb.shape: raise ConfigError(f"rank_spearman needs two tensors of the same shape, got {tuple(ra.shape)} and {tuple(rb.shape)}")
+    ra, rb = ra - ra.mean(-1, keepdim=True), rb - rb.mean(-1, keepdim=True)
+    return (ra * rb).sum(-1) / (ra.norm(dim=-1) * rb.norm(dim=-1))   # Pearson's r of the ranks (Eq. 3 without ties)
 
 def spearman(a, b # (N,) paired values
             ) -> float:
@@ -215,7 +231,5 @@ def spearman(a, b # (N,) paired values
     a, b = _t(a).flatten(), _t(b).flatten()
     if a.shape != b.shape: raise ConfigError(f"spearman needs two vectors of the same length, got {len(a)} and {len(b)}")
     if len(a) < 2: return math.nan
-    ra, rb = rankdata(a), rankdata(b)
-    ra, rb = ra - ra.mean(), rb - rb.mean()
-    den = (ra.norm() * rb.norm()).item()
-    return float((ra @ rb).item() / den) if den > 0 else math.nan
+    rho = float(rank_spearman(a, b))
+    return rho if math.isfinite(rho) else math.nan     # a constant input: 0 / 0

@@ -64,7 +64,7 @@ def softmax_entropy(logits:torch.Tensor # (N, G, C): G categorical distributions
     "Entropy (nats) of softmax over C, averaged over G; (N,) float64."
     if logits.ndim != 3: raise ConfigError(f"logits must be (N, G, C), got shape {tuple(logits.shape)}")
     lp = torch.log_softmax(logits.to(torch.float64), dim=-1)
-    return -(lp.exp() * lp).sum(-1).mean(-1)
+    return -(lp.exp() * lp).sum(-1).mean(-1)   # H(p) over C, averaged over the G distributions
 
 class EntropyStrategy(Strategy):
     "Highest mean softmax entropy of `Task.infer(...)['logits']` (N, G, C)."
@@ -248,7 +248,7 @@ def ll4al_loss(pred:torch.Tensor, # (B,) predicted losses, B even
     dp = (pred - pred.flip(0))[:B // 2]
     dt = (target - target.flip(0)).detach()[:B // 2]
     s = torch.where(dt > 0, 1.0, -1.0).to(dp.dtype)
-    return torch.clamp(margin - s * dp, min=0).mean()
+    return torch.clamp(margin - s * dp, min=0).mean()   # L_loss of each pair, mean over the B/2 pairs
 
 # %% ../nbs/07_strategies.ipynb #ba23345a
 class LL4ALLearner(AuxLearner):

@@ -181,7 +181,7 @@ def fit(model:nn.Module, # returns a dict with 'out' (and 'taps' when `aux` is u
             total = loss if aloss is None else loss + aloss
             if not torch.isfinite(total):
                 what = 'task loss' if not torch.isfinite(loss) else 'auxiliary loss'
-                raise TrainingDiverged(f"non-finite {what} ({float(total)}) at epoch {epoch+1}/{epochs}, batch {b+1}; "
+                raise TrainingDiverged(f"non-finite {what} ({float(total.detach())}) at epoch {epoch+1}/{epochs}, batch {b+1}; "
                                        f"try a lower lr (now {opt.param_groups[0]['lr']:g}) or check the inputs and targets")
             opt.zero_grad(set_to_none=True)
             if aux_opt is not None: aux_opt.zero_grad(set_to_none=True)

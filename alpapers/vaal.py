@@ -85,8 +85,8 @@ class Discriminator(nn.Module):
 # %% ../nbs/07b_vaal.ipynb #97fd49d9
 def vae_loss(x:torch.Tensor, recon:torch.Tensor, mu:torch.Tensor, logvar:torch.Tensor, beta:float=1.0) -> torch.Tensor:
     "VAAL's L_vae: mean-squared reconstruction error + β x KL(q(z|x) || N(0, I)) summed over the batch and latents."
-    kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
-    return F.mse_loss(recon, x) + beta * kld
+    kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())   # D_KL(q(z|x) || N(0, I)) of Eq. 1, closed form
+    return F.mse_loss(recon, x) + beta * kld                         # one batch's half of -L^trd (Eq. 1)
 
 # %% ../nbs/07b_vaal.ipynb #935b33f6
 def default_images(task:Task, idx:np.ndarray) -> torch.Tensor:
@@ -154,12 +154,12 @@ class VAALStrategy(Strategy):
                     xl, xu = self._fetch(task, batch(labeled), size, dev), self._fetch(task, batch(unlabeled), size, dev)
                     rl, mul, lvl = self.vae(xl); ru, muu, lvu = self.vae(xu)
                     dl, du = self.disc(mul), self.disc(muu)
-                    adv = F.binary_cross_entropy(dl, torch.ones_like(dl)) + F.binary_cross_entropy(du, torch.ones_like(du))
-                    lv = vae_loss(xl, rl, mul, lvl, self.beta) + vae_loss(xu, ru, muu, lvu, self.beta) + self.adversary_weight * adv
+                    adv = F.binary_cross_entropy(dl, torch.ones_like(dl)) + F.binary_cross_entropy(du, torch.ones_like(du))   # Eq. 2
+                    lv = vae_loss(xl, rl, mul, lvl, self.beta) + vae_loss(xu, ru, muu, lvu, self.beta) + self.adversary_weight * adv   # Eq. 3
                     opt_v.zero_grad(set_to_none=True); lv.backward(); opt_v.step()
                 with torch.no_grad(): _, mul, _ = self.vae(xl); _, muu, _ = self.vae(xu)
                 dl, du = self.disc(mul), self.disc(muu)
-                ld = F.binary_cross_entropy(dl, torch.ones_like(dl)) + F.binary_cross_entropy(du, torch.zeros_like(du))
+                ld = F.binary_cross_entropy(dl, torch.ones_like(dl)) + F.binary_cross_entropy(du, torch.zeros_like(du))   # Eq. 4
                 opt_d.zero_grad(set_to_none=True); ld.backward(); opt_d.step()
                 if not (torch.isfinite(lv) and torch.isfinite(ld)): raise AlpapersError(f"VAAL training diverged (VAE loss {float(lv)}, D loss {float(ld)}); lower lr")
                 hist['vae'].append(lv.item()); hist['disc'].append(ld.item())

@@ -1,10 +1,10 @@
-"The documentation site (Sphinx + myst-nb, `docs/conf.py`) builds from the notebooks, without executing them."
+"The documentation site (Sphinx + myst-nb, `docs/conf.py`) builds from the notebooks (the `site` fixture of conftest.py)."
 import importlib.util, json, os, subprocess, sys
 from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-MISSING = [m for m in ('sphinx', 'myst_nb', 'sphinx_book_theme') if importlib.util.find_spec(m) is None]
+MISSING = [m for m in ('sphinx', 'myst_nb', 'sphinx_book_theme', 'mathjax') if importlib.util.find_spec(m) is None]
 needs_docs = pytest.mark.skipif(bool(MISSING), reason=f"docs extra not installed ({', '.join(MISSING)} missing): "
                                                       "pip install -e '.[docs]' to test the documentation build")
 
@@ -15,21 +15,37 @@ def _conf():
     return m
 
 @needs_docs
-def test_docs_build(tmp_path):
-    out = tmp_path/'site'
-    env = {k: v for k, v in os.environ.items() if k != 'ALPAPERS_DOCS_EXECUTE'}
-    r = subprocess.run([sys.executable, str(ROOT/'tools'/'build_docs.py'), '--out', str(out), '-q'],
-                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
-    assert r.returncode == 0, f"docs build failed:\n{r.stdout[-3000:]}\n{r.stderr[-6000:]}"
+def test_docs_build(site):
+    out = site
     assert (out/'index.html').exists()  # redirect to the home notebook
     home = (out/'nbs'/'index.html').read_text(encoding='utf-8')
-    assert 'alpapers' in home and 'Chapters' in home and 'API reference' in home
+    assert 'alpapers' in home and 'Foundation' in home and 'L2R-AL (ICPR 2020)' in home and 'API reference' in home
+    assert home.index('Foundation') < home.index('L2R-AL (ICPR 2020)') < home.index('API reference')
+    assert '<!-- notebook map -->' not in home and 'href="10_l2ral.html"' in home   # the generated notebook map, linked
     core = (out/'nbs'/'00_core.html').read_text(encoding='utf-8')
     assert '<h1>Core' in core and 'get_settings' in core
     assert '#|' not in core and 'from fastcore.test import' not in core  # nbdev directives and hidden cells dropped
     assert (out/'docs'/'_generated'/'results.html').exists()
     assert (out/'docs'/'_generated'/'api'/'core.html').exists()
+    assert (out/'_static'/'mathjax'/'tex-mml-chtml.js').is_file()                      # MathJax from the installed package
+    assert 'cdn.jsdelivr' not in (out/'nbs'/'10_l2ral.html').read_text(encoding='utf-8')
     for nb in (ROOT/'nbs').glob('[0-9]*.ipynb'): assert (out/'nbs'/f'{nb.stem}.html').exists(), nb.name
+
+@needs_docs
+def test_site_links_point_figures_at_the_results_page():
+    conf = _conf()
+    md = '[figure](../../figures/l2ral_fig4.png) · [a page](../10_l2ral.ipynb) · [out](https://x.org/a.png) · ![img](../../figures/l2ral_fig4.png)'
+    out = conf._site_links(md, 'nbs/experiments/l2ral_fig4')
+    assert '[figure](/docs/_generated/results.md#results-l2ral-fig4)' in out
+    assert '[a page](../10_l2ral.ipynb)' in out and '(https://x.org/a.png)' in out and '![img](../../figures/l2ral_fig4.png)' in out
+    assert conf._site_links('[x](../figures/no_such_file.png)', 'nbs/index') == '[x](../figures/no_such_file.png)'
+
+@needs_docs
+def test_committed_result_cell_for_an_experiment_page():
+    conf = _conf()
+    cell = conf._committed_result_cell('nbs/experiments/l2ral_fig4')
+    assert '/figures/l2ral_fig4.png' in cell['source'] and 'L2R-AL Fig. 4: claims at profile cpu' in cell['source']
+    assert '`cpu` profile, 5 seeds' in cell['source']
 
 @needs_docs
 def test_nbdev_directives_become_tags():
@@ -51,7 +67,8 @@ def test_results_page_lists_whatever_figures_holds(tmp_path):
     (tmp_path/'matal_fig3a.png').write_bytes(b'\x89PNG')
     (tmp_path/'matal_fig3a.csv').write_text('a\n1\n')
     (tmp_path/'l2ral_claims.md').write_text('**Claims**\n\n| claim |\n| --- |\n| x |\n')
-    page = conf._results_page(tmp_path)
+    page = conf._results_page(tmp_path, {'matal_fig3a': 'nbs/experiments/matal_fig3a'})
+    assert 'Made by the experiment {doc}`/nbs/experiments/matal_fig3a`' in page
     assert '/figures/matal_fig3a.png' in page and 'matal_fig3a.csv </figures/matal_fig3a.csv>' in page
     assert '| claim |' in page and '1 of them claims tables' in page
     assert page.index('## `l2ral`') < page.index('## `matal`')

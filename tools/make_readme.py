@@ -3,13 +3,15 @@
     python tools/make_readme.py            # write README.md
     python tools/make_readme.py --check    # exit 1 if README.md is out of date
 
-Markdown cells are copied verbatim, except that a line `<!-- results -->` is replaced by the results generated
-from the claims tables in `figures/` (`results_markdown`). Code cells become ```python fences, minus their `#|`
-directive lines; cells marked `#| hide` are left out. Outputs are never included. tests/test_readme.py checks that the
-committed README.md equals what this script generates.
+Markdown cells are copied, except that a line `<!-- notebook map -->` is replaced by the table of sections, notebooks
+and figures generated from docs/papers.toml (`tools/nb_meta.py`), and a line `<!-- results -->` by the results
+generated from the claims tables in `figures/` (`results_markdown`). Relative links are written in the notebook
+relative to `nbs/` (so they work there and on the site) and rebased to the repository root here (`rebase_links`).
+Code cells become ```python fences, minus their `#|` directive lines; cells marked `#| hide` are left out. Outputs are
+never included. tests/test_readme.py checks that the committed README.md equals what this script generates.
 """
 from __future__ import annotations
-import json, re, sys
+import json, posixpath, re, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,8 +31,18 @@ def _directives(src:str) -> tuple[list[str], str]:
     return dirs, '\n'.join(lines).strip('\n')
 
 RESULTS_MARKER = '<!-- results -->'
+MAP_MARKER = '<!-- notebook map -->'
+_LINK = re.compile(r'(!?\[[^\]]*\]\()([^)\s]+)(\))')
 
-def results_markdown(figures:Path|str=ROOT/'figures') -> str:
+def rebase_links(md:str, base:str='nbs') -> str:
+    "Relative Markdown link targets, written relative to folder `base`, rewritten relative to the repository root."
+    def sub(m):
+        target = m.group(2)
+        if re.match(r'^[a-z][a-z0-9+.-]*:|^#|^/', target): return m.group(0)
+        return m.group(1) + posixpath.normpath(posixpath.join(base, target)) + m.group(3)
+    return _LINK.sub(sub, md)
+
+def results_markdown(figures:Path|str=ROOT/'figures', link_base:str='../figures/') -> str:
     "One row per claims table in `figures/`: the figure, what made it, and each claim's outcome, read from its CSV."
     import csv
     figures = Path(figures)
@@ -46,7 +58,11 @@ def results_markdown(figures:Path|str=ROOT/'figures') -> str:
             hit = [r for r in recs if r['outcome'] == outcome]
             if outcome == 'inconclusive': return str(len(hit))
             return '; '.join(f"{r['claim']} ({r['measured']})".replace('|', '\\|') for r in hit) or '—'
-        rows.append(f"| `{f.stem.removesuffix('_claims')}` | {made} | {cell('holds')} | {cell('contradicted')} | {cell('inconclusive')} |")
+        stem = f.stem.removesuffix('_claims')
+        figs = sorted(figures.glob(f'{stem}*.png'), key=lambda p: (p.stem != stem, len(p.stem), p.name))
+        name = f"[`{stem}`]({link_base}{figs[0].name})" if figs else f"`{stem}`"
+        if (figures/f'{f.stem}.md').exists(): name += f" ([claims]({link_base}{f.stem}.md))"
+        rows.append(f"| {name} | {made} | {cell('holds')} | {cell('contradicted')} | {cell('inconclusive')} |")
     return '\n'.join(rows)
 
 def render(nb_path:Path|str=NOTEBOOK) -> str:
@@ -56,7 +72,12 @@ def render(nb_path:Path|str=NOTEBOOK) -> str:
     for cell in nb['cells']:
         src = _source(cell)
         if cell['cell_type'] == 'markdown':
+            if MAP_MARKER in src:
+                sys.path.insert(0, str(ROOT/'tools'))
+                import nb_meta
+                src = src.replace(MAP_MARKER, nb_meta.notebook_map_markdown())
             if RESULTS_MARKER in src: src = src.replace(RESULTS_MARKER, results_markdown())
+            src = rebase_links(src, Path(nb_path).resolve().parent.relative_to(ROOT).as_posix() if Path(nb_path).resolve().is_relative_to(ROOT) else '.')
             if src.strip(): parts.append(src.strip('\n'))
         elif cell['cell_type'] == 'code':
             dirs, code = _directives(src)
