@@ -330,8 +330,8 @@ def register_strategy(name:str, cls:type) -> type:
     if not (isinstance(cls, type) and issubclass(cls, Strategy)): raise ConfigError(f"{cls!r} is not a Strategy subclass")
     STRATEGIES[name] = cls; return cls
 
-# modules that register strategies when imported (the papers' own selectors and VAAL)
-_STRATEGY_PROVIDERS = ('alpapers.vaal', 'alpapers.l2ral')
+# modules that register strategies when imported (the papers' own selectors, VAAL and the pose baselines)
+_STRATEGY_PROVIDERS = ('alpapers.vaal', 'alpapers.l2ral', 'alpapers.pose_strategies', 'alpapers.matal.strategy')
 
 def ensure_strategies() -> dict:
     "Import every module that registers strategies and return the registry."

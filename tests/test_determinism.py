@@ -45,7 +45,27 @@ SETTINGS = {
     'l2ral': lambda cache: dict(hidden=8, **_tiny_sorter(cache)),
     'l2ral_softrank': lambda cache: dict(hidden=8),
     'l2ral_allfeat': lambda cache: dict(hidden=8, **_tiny_sorter(cache)),
+    'mcd_cke': lambda cache: dict(T=3),
+    'mcd_std': lambda cache: dict(T=3),
+    'uncertaingcn': lambda cache: dict(steps=10),
+    'coregcn': lambda cache: dict(steps=10),
+    'llpp': lambda cache: dict(hidden=8),
+    'eglpp': lambda cache: dict(k_neighbours=5),
+    'matal': lambda cache: dict(n_agents=4, hidden=16, training=dict(episodes=2, min_episodes=2, steps=2, updates_per_episode=2, batch_size=4),
+                                meta=True, meta_kw=dict(iterations=1, inner_steps=1, fractions=(1.0,))),
 }
+
+
+def _hand_task():
+    "MATAL needs a pose task (joints, a skeleton): a small DeepPrior on procedural depth hands."
+    from alpapers.data import load_dataset
+    from alpapers.tasks import HandPoseTask, _register_all
+    _register_all()
+    return HandPoseTask(load_dataset('hand_synth', 'train', n=160, seed=0), load_dataset('hand_synth', 'test', n=20, seed=0),
+                        model_size='smoke', epochs=2, batch_size=BATCH, device='cpu')
+
+# strategy name -> the task it runs on (default: the digits MLP)
+TASKS = {'matal': _hand_task}
 
 REGISTERED = sorted(ensure_strategies())
 
@@ -63,7 +83,7 @@ def _disturb_global_rngs(k: int):
 
 
 def _run(name, root, cache):
-    task = MLPTask(hidden=16, epochs=2, batch_size=BATCH, device='cpu')
+    task = TASKS[name]() if name in TASKS else MLPTask(hidden=16, epochs=2, batch_size=BATCH, device='cpu')
     strategy = make_strategy(name, **SETTINGS[name](cache))
     run = RunContext('tests', 'determinism', make_config({}, dict(cycles=CYCLES)), seed=7, run_id=f'{name}-run', root=root)
     loop = ActiveLoop(task, strategy, Pool(task.n_pool, INITIAL, seed=7), run, cycles=CYCLES, per_cycle=PER_CYCLE,
