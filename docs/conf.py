@@ -226,7 +226,7 @@ def _committed_result_cell(docname:str) -> dict|None:
              f'What this experiment last wrote into `figures/`, at {how} (the table\'s last line names the run). '
              'These files come from the repository, not from running this page, so they show the full comparison even '
              'where the code cells below run at the `smoke` profile.', '']
-    for n in out['figures'][:1]:
+    for n in out['figures']:
         lines += ['```{image} /figures/' + n, f':alt: {Path(n).stem}', ':width: 100%', '```', '']
     for n in out['claims']:
         lines += [_demote((_figures_dir()/n).read_text(encoding='utf-8')).rstrip(), '']

@@ -197,7 +197,7 @@ def opening_links(path:Path, cfg:dict|None=None, modmap:dict|None=None, figures:
     if is_experiment(path):
         out = experiment_outputs(path, figures)
         figdir = figures or (ROOT/'figures')
-        items = [f"[figure `{n}`]({_relpath(figdir/n, here)})" for n in out['figures'][:1]] + \
+        items = [f"[figure `{n}`]({_relpath(figdir/n, here)})" for n in out['figures']] + \
                 [f"[claims table `{n}`]({_relpath(figdir/n, here)})" for n in out['claims']]
         lines.append('- **Results:** ' + (' · '.join(items) + ", as last committed (on the site: the Results page)" if items else
                                          'none committed yet: run `alpapers reproduce` for this experiment at the `cpu` profile'))
@@ -237,7 +237,7 @@ def notebook_map_markdown(cfg:dict|None=None, figures:Path|None=None) -> str:
         exps = []
         for p in s['experiments']:
             o = experiment_outputs(p, figdir)
-            items = [f"[figure]({_relpath(figdir/n, NBS)})" for n in o['figures'][:1]] + [f"[claims]({_relpath(figdir/n, NBS)})" for n in o['claims']]
+            items = [f"[figure]({_relpath(figdir/n, NBS)})" for n in o['figures']] + [f"[claims]({_relpath(figdir/n, NBS)})" for n in o['claims']]
             exps.append(f"[`{p.stem}`]({_relpath(p, NBS)})" + (f" ({', '.join(items)})" if items else ''))
         planned = not s['methods'] and not s['experiments'] and not related
         rows.append(f"| {name} | {nbl or '*(planned)*'} | {' · '.join(exps) or '—'} | `{s.get('command', '')}`{' *(planned)*' if planned else ''} |")
