@@ -17,8 +17,7 @@ from .core import (AlpapersError, ConfigError, RecordsError, RunContext, atomic_
 
 # %% auto #0
 __all__ = ['TIMING_FIELDS', 'Task', 'AuxLearner', 'SelectionError', 'Selection', 'SelectionContext', 'check_selection',
-           'Strategy', 'select_checked', 'Pool', 'digits_features', 'CentroidTask', 'enable_dropout', 'MLPTask',
-           'strip_timings', 'ActiveLoop']
+           'Strategy', 'select_checked', 'Pool', 'strip_timings', 'ActiveLoop']
 
 # %% ../nbs/06_active.ipynb #475a4b07
 class Task(abc.ABC):
@@ -225,128 +224,6 @@ class Pool:
             self.history[int(c)] = np.asarray(v, dtype=np.int64); self._mask[self.history[int(c)]] = True
 
     def __repr__(self): return f"Pool(n={self.n}, labeled={self.n_labeled}, cycles={len(self.history)}, budget={self.budget})"
-
-# %% ../nbs/06_active.ipynb #da3026f2
-def _digits_arrays() -> tuple[np.ndarray, np.ndarray]:
-    # read sklearn's bundled CSV directly: importing sklearn.datasets costs seconds, the file milliseconds
-    import importlib.util
-    spec = importlib.util.find_spec('sklearn')
-    f = Path(spec.submodule_search_locations[0])/'datasets'/'data'/'digits.csv.gz' if spec else None
-    if f is not None and f.exists():
-        d = np.loadtxt(f, delimiter=','); return d[:, :-1], d[:, -1].astype(np.int64)
-    from sklearn.datasets import load_digits
-    d = load_digits(); return d.data, d.target
-
-def digits_features(n_test:int=297, # held-out images
-                    seed:int=0 # seed of the pool / test split
-                   ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    "sklearn's digits as (X_pool (N,64) in [0,1], y_pool, X_test, y_test), split at random from `seed`."
-    data, target = _digits_arrays()
-    X = torch.tensor(data / 16.0, dtype=torch.float32); y = torch.tensor(target, dtype=torch.long)
-    perm = torch.tensor(np.random.default_rng(seed).permutation(len(X)))
-    te, tr = perm[:n_test], perm[n_test:]
-    return X[tr], y[tr], X[te], y[te]
-
-class CentroidTask(Task):
-    "Nearest-centroid classification of digits: fit = class means of the labeled features."
-    name, metric, higher_is_better = 'digits-centroid', 'accuracy', True
-    def __init__(self, n_test:int=297, seed:int=0, temperature:float=1.0):
-        self.X, self.y, self.Xt, self.yt = digits_features(n_test, seed)
-        self.n_pool, self.num_classes, self.temperature = len(self.X), 10, temperature
-        self.centroids = torch.zeros(10, self.X.shape[1])
-        self.present = torch.zeros(10, dtype=torch.bool)
-    def fit(self, labeled, *, seed, aux=None, progress=False):
-        idx = torch.as_tensor(np.asarray(labeled), dtype=torch.long)
-        X, y = self.X[idx], self.y[idx]
-        cnt = torch.bincount(y, minlength=10).float()
-        self.centroids = torch.zeros(10, X.shape[1]).index_add_(0, y, X) / cnt.clamp(min=1)[:, None]
-        self.present = cnt > 0
-        return dict(n=len(idx), classes=int(self.present.sum()))
-    def _logits(self, X):
-        d2 = torch.cdist(X, self.centroids).pow(2)
-        return (-d2 / self.temperature).masked_fill(~self.present, -1e4)
-    def evaluate(self):
-        return dict(accuracy=float((self._logits(self.Xt).argmax(1) == self.yt).float().mean()))
-    def infer(self, idx, *, stochastic=False, batch_size=None):
-        X = self.X[torch.as_tensor(np.asarray(idx), dtype=torch.long)]
-        lg = self._logits(X)
-        return dict(logits=lg[:, None, :], output=lg.softmax(1), embedding=X, taps=[X])
-    def state_dict(self): return dict(centroids=self.centroids.clone(), present=self.present.clone())
-    def load_state_dict(self, state):
-        self.centroids, self.present = state['centroids'].clone(), state['present'].clone()
-
-# %% ../nbs/06_active.ipynb #6199795a
-class _MLP(nn.Module):
-    def __init__(self, d_in, hidden, n_out, dropout):
-        super().__init__()
-        self.l1, self.l2, self.head = nn.Linear(d_in, hidden), nn.Linear(hidden, hidden), nn.Linear(hidden, n_out)
-        self.drop = nn.Dropout(dropout)
-    def forward(self, x):
-        h1 = self.drop(F.relu(self.l1(x))); h2 = self.drop(F.relu(self.l2(h1)))
-        return dict(out=self.head(h2), taps=[h1, h2], embedding=h2)
-
-def enable_dropout(model:nn.Module, on:bool=True) -> nn.Module:
-    "Put only the Dropout modules of an eval-mode model in train mode (MC dropout); BatchNorm stays in eval."
-    for m in model.modules():
-        if isinstance(m, nn.modules.dropout._DropoutNd): m.train(on)
-    return model
-
-class MLPTask(Task):
-    "A two-hidden-layer MLP on digits, trained with Adam; follows the fit-loop contract (aux learners, even batches)."
-    name, metric, higher_is_better = 'digits-mlp', 'accuracy', True
-    def __init__(self, hidden:int=32, dropout:float=0.2, epochs:int=15, batch_size:int=32, lr:float=1e-2,
-                 n_test:int=297, seed:int=0, device=None):
-        if batch_size % 2: raise ConfigError(f"batch_size must be even (pairwise aux losses), got {batch_size}")
-        self.X, self.y, self.Xt, self.yt = digits_features(n_test, seed)
-        self.n_pool = len(self.X)
-        self.hidden, self.dropout, self.epochs, self.batch_size, self.lr = hidden, dropout, epochs, batch_size, lr
-        self.device = torch.device(device or 'cpu')
-        self.model = None
-    @property
-    def tap_dims(self): return [self.hidden, self.hidden]     # known before the first fit builds the model
-    def _new_model(self, seed):
-        torch.manual_seed(seed)
-        return _MLP(self.X.shape[1], self.hidden, 10, self.dropout).to(self.device)
-    def fit(self, labeled, *, seed, aux=None, progress=False):
-        if self.model is None or not self.warm_start: self.model = self._new_model(seed)
-        idx = torch.as_tensor(np.asarray(labeled), dtype=torch.long)
-        X, y = self.X[idx].to(self.device), self.y[idx].to(self.device)
-        bs = min(self.batch_size, len(idx) - len(idx) % 2)
-        opt = torch.optim.Adam(self.model.parameters(), lr=self.lr)
-        if aux is not None: aux.to(self.device); aux_opt = aux.optimizer(); aux.module.train()
-        g = torch.Generator().manual_seed(seed)
-        self.model.train(); losses = []
-        for ep in range(self.epochs):
-            perm = torch.randperm(len(idx), generator=g)
-            for s in range(0, len(idx) - bs + 1, bs):           # drop_last: every batch has even size
-                b = perm[s:s + bs]
-                out = self.model(X[b])
-                per_sample = F.cross_entropy(out['out'], y[b], reduction='none')
-                loss = per_sample.mean()
-                if aux is not None: loss = loss + aux.loss(out['taps'], per_sample, progress=ep / self.epochs)
-                opt.zero_grad()
-                if aux is not None: aux_opt.zero_grad()
-                loss.backward(); opt.step()
-                if aux is not None: aux_opt.step()
-                losses.append(loss.item())
-        self.model.eval()
-        if aux is not None: aux.module.eval()
-        return dict(loss=float(np.mean(losses[-max(1, len(idx) // bs):])))
-    @torch.no_grad()
-    def evaluate(self):
-        self.model.eval()
-        pred = self.model(self.Xt.to(self.device))['out'].argmax(1).cpu()
-        return dict(accuracy=float((pred == self.yt).float().mean()))
-    @torch.no_grad()
-    def infer(self, idx, *, stochastic=False, batch_size=None):
-        self.model.eval(); enable_dropout(self.model, stochastic)
-        out = self.model(self.X[torch.as_tensor(np.asarray(idx), dtype=torch.long)].to(self.device))
-        enable_dropout(self.model, False)
-        return dict(logits=out['out'][:, None, :], output=out['out'].softmax(1), embedding=out['embedding'], taps=out['taps'])
-    def state_dict(self): return {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()}
-    def load_state_dict(self, state):
-        if self.model is None: self.model = self._new_model(0)
-        self.model.load_state_dict(state)
 
 # %% ../nbs/06_active.ipynb #688bdb0a
 TIMING_FIELDS = ('time', 'fit_s', 'eval_s', 'select_s')

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 import torch
 
-from alpapers.active import ActiveLoop, MLPTask, Pool
+from alpapers.active import ActiveLoop, Pool
+from alpapers.demo_tasks import MLPTask
 from alpapers.core import RunContext, make_config
 from alpapers.strategies import ensure_strategies, make_strategy
 

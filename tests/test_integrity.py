@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from alpapers.active import ActiveLoop, CentroidTask, Pool, Selection, Strategy, strip_timings
+from alpapers.active import ActiveLoop, Pool, Selection, Strategy, strip_timings
+from alpapers.demo_tasks import CentroidTask
 from alpapers.core import (ConfigError, RecordsError, RunContext, RunLocked, forget_inputs, make_config, note_input,
                            read_json, read_jsonl)
 

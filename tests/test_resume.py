@@ -13,7 +13,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from alpapers.active import ActiveLoop, Pool, Selection, Strategy, Task, digits_features, strip_timings
+from alpapers.active import ActiveLoop, Pool, Selection, Strategy, Task, strip_timings
+from alpapers.demo_tasks import digits_features
 from alpapers.core import RunContext, make_config, read_jsonl
 
 CYCLES, PER_CYCLE, INITIAL, SUBSET = 6, 12, 20, 80
