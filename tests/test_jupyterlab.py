@@ -60,20 +60,23 @@ def _open(browser, url:str) -> dict:
     from selenium.webdriver.support.ui import WebDriverWait
     browser.get(url)
     wait = WebDriverWait(browser, 90)
-    h1 = wait.until(lambda d: next((e for e in d.find_elements(By.CSS_SELECTOR, '.jp-NotebookPanel .jp-RenderedMarkdown h1')
-                                    if e.text.strip()), None))
+    # the visible notebook's first heading, read while it is shown (an earlier notebook's tab stays open, hidden, in the same lab)
+    heading = wait.until(lambda d: next((e.text.strip() for e in
+                                         d.find_elements(By.CSS_SELECTOR, '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-RenderedMarkdown h1')
+                                         if e.text.strip()), None))
     deadline = time.time() + 30  # the kernel session is set up after the document opens: wait for a kernel or a dialog
     state = {}
     while time.time() < deadline:
         state = browser.execute_script("""
-            const k = document.querySelector('.jp-NotebookPanel-toolbar .jp-KernelName, .jp-NotebookPanel .jp-Toolbar-kernelName');
+            const p = '.jp-NotebookPanel:not(.lm-mod-hidden) ';
+            const k = document.querySelector(p + '.jp-NotebookPanel-toolbar .jp-KernelName, ' + p + '.jp-Toolbar-kernelName');
             return {dialogs: [...document.querySelectorAll('.jp-Dialog')].map(d => d.innerText.slice(0, 200)),
                     kernel: k ? k.innerText.trim() : null};""")
         if state['dialogs'] or (state['kernel'] and state['kernel'] not in ('No Kernel', 'Kernel', '')): break
         time.sleep(0.5)
     time.sleep(2)  # a dialog that comes late still counts
     state['dialogs'] = browser.execute_script("return [...document.querySelectorAll('.jp-Dialog')].map(d => d.innerText.slice(0, 200));")
-    return dict(state, heading=h1.text.strip())
+    return dict(state, heading=heading)
 
 def test_notebook_opens_with_heading_and_kernel_without_dialog(browser, lab):
     r = _open(browser, f'{lab}/lab/tree/nbs/index.ipynb')
