@@ -12,7 +12,7 @@ from torch import nn
 import torch.nn.functional as F
 from .core import AlpapersError, ConfigError, get_device
 from .active import AuxLearner, Selection, SelectionContext, Strategy, Task
-from .strategies import LL4ALStrategy, LossPredictionModule, infer_cat, k_center_greedy, need, register_strategy, top_k
+from .strategies import LL4ALLearner, LL4ALStrategy, LossPredictionModule, infer_cat, k_center_greedy, need, register_strategy, top_k
 
 # %% auto #0
 __all__ = ['ADJACENCY', 'PARAM_MODULES', 'EGL_TARGETS', 'EGL_GRADIENTS', 'torch_seeded', 'mc_moments', 'cke_features',
@@ -274,19 +274,12 @@ def llpp_loss(pred:torch.Tensor, # (B,) predicted losses, B even
     return (torch.special.xlogy(p, p) - p * logq).sum(1).mean()         # KL(p‖q), averaged over the B/2 pairs
 
 # %% ../nbs/07d_pose_strategies.ipynb #5e5b3fba
-class LLPPLearner(AuxLearner):
-    "Trains a `LossPredictionModule` on detached taps with the LL++ KL objective: the module never changes the task model."
-    OPTIMIZERS = ('adam', 'sgd')
+class LLPPLearner(LL4ALLearner):
+    "Trains a `LossPredictionModule` on detached taps with the LL++ KL objective: the module never changes the task model (LL4AL's learner, its optimizer and milestones, with another loss)."
     def __init__(self, module:LossPredictionModule, lam:float=1.0, optimizer:str='adam', lr:float=3e-4, momentum:float=0.9,
                  weight_decay:float=0.0, milestones:Sequence[int]=()):
-        super().__init__(module)
-        if optimizer not in self.OPTIMIZERS: raise ConfigError(f"unknown optimizer {optimizer!r}; valid: {', '.join(self.OPTIMIZERS)}")
-        self.lam, self.opt_name, self.lr, self.momentum, self.weight_decay = lam, optimizer, lr, momentum, weight_decay
-        self.milestones = tuple(milestones)                # the fit loop multiplies lr by 0.1 at these epochs
-    def optimizer(self) -> torch.optim.Optimizer:
-        if self.opt_name == 'sgd':
-            return torch.optim.SGD(self.module.parameters(), lr=self.lr, momentum=self.momentum, weight_decay=self.weight_decay)
-        return torch.optim.Adam(self.module.parameters(), lr=self.lr, weight_decay=self.weight_decay)
+        super().__init__(module, lam=lam, detach_after=0.0, optimizer=optimizer, lr=lr, momentum=momentum,
+                         weight_decay=weight_decay, milestones=milestones)
     def loss(self, taps, per_sample_loss, progress):
         return self.lam * llpp_loss(self.module([t.detach() for t in taps]), per_sample_loss.detach())
 
